@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/pinhole/pinhole/identity"
+)
+
+const adminUsage = `Usage:
+  pinhole admin create-admin --username NAME --email ADDRESS [serve flags]
+      creates the account if needed and makes it an admin; the password is
+      read from PINHOLE_ADMIN_PASSWORD or, when unset, from standard input
+  pinhole admin rebuild-timeline --username NAME [serve flags]
+      rebuilds one member's home timeline from the graph and the posts
+`
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer m.Close()
+	if err := m.Open(ctx); err != nil { // Open applies the embedded migrations
+		return err
+	}
+	fmt.Fprintf(stdout, "migrated %s (%d logical shards)\n", cfg.Data, len(m.Cluster.ShardMap))
+	return nil
+}
+
+func admin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, adminUsage)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("pinhole admin "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	cfg.bindFlags(fs, getenv)
+	username := fs.String("username", "", "the account's username")
+	email := fs.String("email", "", "the account's e-mail (create-admin)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	m := NewMain(&cfg, newLogger(&cfg, stderr))
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "create-admin":
+		pw := getenv("PINHOLE_ADMIN_PASSWORD")
+		if pw == "" {
+			fmt.Fprint(stderr, "password: ")
+			line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("read password: %w", err)
+			}
+			pw = strings.TrimRight(line, "\r\n")
+		}
+		a, err := m.Services.Identity.CreateAdmin(ctx, identity.Signup{Username: *username, Email: *email, Password: pw})
+		if err != nil {
+			return fmt.Errorf("create-admin: %s", errText(err))
+		}
+		fmt.Fprintf(stdout, "@%s (id %s) is an admin\n", a.Username, a.ID)
+		return nil
+	case "rebuild-timeline":
+		a, err := m.Services.Identity.ByUsername(ctx, *username)
+		if err != nil {
+			return fmt.Errorf("rebuild-timeline: %s", errText(err))
+		}
+		if err := m.Services.Feed.Rebuild(ctx, a.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rebuilt the home timeline of @%s\n", a.Username)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown admin command %q\n\n%s", args[0], adminUsage)
+	return errUsage
+}

@@ -1,0 +1,287 @@
+// Command pinhole runs Pinhole: `pinhole serve` starts it; `migrate`,
+// `admin`, `bench` and `version` help operate it. This file is the one
+// composition root: it wires the stores, services and HTTP layer together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pinhole/pinhole/blob"
+	"github.com/pinhole/pinhole/feed"
+	"github.com/pinhole/pinhole/graph"
+	"github.com/pinhole/pinhole/identity"
+	"github.com/pinhole/pinhole/inmem"
+	"github.com/pinhole/pinhole/media"
+	"github.com/pinhole/pinhole/posts"
+	"github.com/pinhole/pinhole/sqlite"
+	"github.com/pinhole/pinhole/sqlstore"
+	"github.com/pinhole/pinhole/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "pinhole:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `Pinhole: a photo-sharing community in one binary.
+
+Usage:
+  pinhole serve [flags]     start Pinhole (all roles; embedded defaults)
+  pinhole migrate [flags]   apply database migrations and exit
+  pinhole admin ...         operator commands (run "pinhole admin" for a list)
+  pinhole bench ...         load generator and benchmarks
+  pinhole version           print the version
+
+Run "pinhole serve -h" for the settings.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], getenv, stdout, stderr)
+	case "bench":
+		return bench(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "pinhole", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// Main is a running Pinhole: everything serve opens, so tests can start
+// one on port 0 in a temp dir and close it.
+type Main struct {
+	Config   *Config
+	Log      *slog.Logger
+	Now      func() time.Time
+	Cluster  *sqlstore.Cluster
+	Store    *sqlstore.Store
+	Services web.Services
+	Web      *web.Server
+	HTTP     *http.Server
+	Addr     string // the listener's address once Open returned
+
+	ln net.Listener
+}
+
+// NewMain returns a Main for a config.
+func NewMain(cfg *Config, log *slog.Logger) *Main {
+	return &Main{Config: cfg, Log: log, Now: time.Now}
+}
+
+// Open opens the databases and wires the services (no listener yet).
+func (m *Main) Open(ctx context.Context) error {
+	cfg := m.Config
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	sc := sqlite.NewDefaultConfig(cfg.Data)
+	sc.NumShards = cfg.LogicalShards
+	cluster, err := sqlite.Open(ctx, sc, m.Now)
+	if err != nil {
+		return err
+	}
+	m.Cluster, m.Store = cluster, sqlstore.New(cluster)
+	st, ids := m.Store, cluster.IDs
+
+	blobs, err := blob.NewFileStore(filepath.Join(cfg.Data, "media"))
+	if err != nil {
+		return err
+	}
+	bus := inmem.NewBus(m.Log)
+	limiter := inmem.NewRateLimiter(m.Now)
+
+	ic := identity.NewDefaultConfig()
+	ic.PasswordGrant = cfg.PasswordGrant
+	ic.NumShards = len(cluster.ShardMap)
+	if cfg.argon2 != nil {
+		ic.Argon2 = *cfg.argon2
+	}
+	idSvc, err := identity.New(ic, st, st, limiter, ids, m.Now)
+	if err != nil {
+		return err
+	}
+	mc := media.NewDefaultConfig()
+	mc.MaxUploadBytes = int64(cfg.MaxUploadMB) << 20
+	mc.TempDir = filepath.Join(cfg.Data, "tmp")
+	if err := os.MkdirAll(mc.TempDir, 0o750); err != nil {
+		return fmt.Errorf("temp directory: %w", err)
+	}
+	mediaSvc, err := media.New(mc, st, blobs, ids, m.Now, m.Log)
+	if err != nil {
+		return err
+	}
+	graphSvc := graph.New(st, idSvc, bus, ids, m.Now)
+	postSvc := posts.New(st, idSvc, graphSvc, mediaSvc, bus, ids, m.Now, m.Log)
+	fc := feed.NewDefaultConfig()
+	fc.CelebrityThreshold = cfg.CelebrityThreshold
+	feedSvc, err := feed.New(fc, st, idSvc, graphSvc, postSvc, m.Now)
+	if err != nil {
+		return err
+	}
+	if cfg.HasRole("worker") {
+		feedSvc.Subscribe(bus)
+	}
+	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc}
+	return nil
+}
+
+// publicURL is the configured public URL or one derived from the listener.
+func (m *Main) publicURL() string {
+	if m.Config.PublicURL != "" {
+		return m.Config.PublicURL
+	}
+	host, port, _ := net.SplitHostPort(m.Addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Listen binds the HTTP listener and starts serving in the background.
+func (m *Main) Listen(ctx context.Context) error {
+	ln, err := net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.ln, m.Addr = ln, ln.Addr().String()
+	wc := web.NewDefaultConfig(m.publicURL())
+	wc.MaxUploadBytes = int64(m.Config.MaxUploadMB+1) << 20
+	wc.TrustProxy = m.Config.TrustProxy
+	srv, err := web.New(wc, m.Services, m.ready, m.Log, m.Now)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	m.Web = srv
+	m.HTTP = &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // slow phone uploads
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// ready reports whether the dependencies answer.
+func (m *Main) ready() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, db := range m.Cluster.Physical {
+		if err := db.Read.PingContext(ctx); err != nil {
+			return fmt.Errorf("database %s: %w", db.Name, err)
+		}
+	}
+	return nil
+}
+
+// Shutdown drains: readiness off, wait for the load balancer to notice,
+// finish in-flight requests, close.
+func (m *Main) Shutdown(ctx context.Context, drainDelay time.Duration) error {
+	if m.Web != nil {
+		m.Web.Drain()
+	}
+	if m.HTTP != nil {
+		select {
+		case <-time.After(drainDelay):
+		case <-ctx.Done():
+		}
+		if err := m.HTTP.Shutdown(ctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	return m.Close()
+}
+
+// Close releases everything Open acquired.
+func (m *Main) Close() error {
+	if m.HTTP != nil {
+		m.HTTP.Close()
+	}
+	if m.Cluster != nil {
+		err := sqlite.Close(m.Cluster)
+		m.Cluster = nil
+		return err
+	}
+	return nil
+}
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	m := NewMain(cfg, log)
+	if err := m.Open(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	if err := m.Listen(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	log.Info("pinhole serving", "version", version, "addr", m.Addr, "public_url", m.publicURL(), "data", cfg.Data, "roles", strings.Join(cfg.Roles, ","))
+	<-ctx.Done()
+	log.Info("draining", "delay", cfg.DrainDelay)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.DrainDelay+30*time.Second)
+	defer cancel()
+	if err := m.Shutdown(sctx, cfg.DrainDelay); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,266 @@
+// Package feed is the feed context: home timelines built by fan-out on
+// write, with celebrity authors merged in at read time (DESIGN §5).
+package feed
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/posts"
+)
+
+// Config is the feed's settings.
+type Config struct {
+	TimelineCap        int   // entries kept per home timeline
+	CelebrityThreshold int64 // authors with more followers are merged at read time
+	BackfillPosts      int   // recent posts of a newly followed account brought in at once
+	RebuildPerAuthor   int   // recent posts per followed account when rebuilding
+}
+
+// NewDefaultConfig returns the defaults.
+func NewDefaultConfig() Config {
+	return Config{TimelineCap: 800, CelebrityThreshold: 10_000, BackfillPosts: 40, RebuildPerAuthor: 40}
+}
+
+// Validate checks the settings.
+func (c Config) Validate() error {
+	if c.TimelineCap < 40 || c.TimelineCap > 10_000 {
+		return fmt.Errorf("feed: timeline cap must be 40..10000")
+	}
+	if c.CelebrityThreshold < 1 {
+		return fmt.Errorf("feed: celebrity threshold must be positive")
+	}
+	if c.BackfillPosts < 0 || c.RebuildPerAuthor < 1 {
+		return fmt.Errorf("feed: backfill and rebuild sizes must be positive")
+	}
+	return nil
+}
+
+// Accounts is what the feed needs of the identity context.
+type Accounts interface {
+	Account(ctx context.Context, id pinhole.ID) (*pinhole.Account, error)
+	Accounts(ctx context.Context, ids []pinhole.ID) (map[pinhole.ID]*pinhole.Account, error)
+}
+
+// Graph is what the feed needs of the graph context.
+type Graph interface {
+	FollowerIDs(ctx context.Context, id pinhole.ID, fn func([]pinhole.ID) error) error
+	FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, error)
+}
+
+// Posts is what the feed needs of the posts context.
+type Posts interface {
+	RecentPostIDs(ctx context.Context, author pinhole.ID, page pinhole.Page) ([]pinhole.ID, error)
+	Hydrate(ctx context.Context, viewer pinhole.ID, ids []pinhole.ID) ([]*posts.View, error)
+}
+
+// Service is the feed context's logic.
+type Service struct {
+	cfg       Config
+	timelines pinhole.TimelineStore
+	accounts  Accounts
+	graph     Graph
+	posts     Posts
+	now       func() time.Time
+}
+
+// New returns the service.
+func New(cfg Config, timelines pinhole.TimelineStore, accounts Accounts, graph Graph, posts Posts, now func() time.Time) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, timelines: timelines, accounts: accounts, graph: graph, posts: posts, now: now}, nil
+}
+
+// Subscribe registers the feed's event handlers.
+func (s *Service) Subscribe(bus pinhole.EventBus) {
+	bus.Subscribe(pinhole.EventPostCreated, "feed", s.onPostCreated)
+	bus.Subscribe(pinhole.EventPostDeleted, "feed", s.onPostDeleted)
+	bus.Subscribe(pinhole.EventFollowed, "feed", s.onFollowed)
+	bus.Subscribe(pinhole.EventUnfollowed, "feed", s.onUnfollowed)
+	bus.Subscribe(pinhole.EventBlocked, "feed", s.onBlocked)
+}
+
+func (s *Service) isCelebrity(a *pinhole.Account) bool { return a.FollowersCount >= s.cfg.CelebrityThreshold }
+
+// onPostCreated fans a new post out to its author's followers, unless the
+// author is a celebrity (merged at read time instead).
+func (s *Service) onPostCreated(ctx context.Context, e pinhole.Event) error {
+	if e.TargetID != 0 {
+		return nil // a comment
+	}
+	author, err := s.accounts.Account(ctx, e.ActorID)
+	if err != nil {
+		return err
+	}
+	entry := pinhole.TimelineEntry{PostID: e.PostID, AuthorID: e.ActorID}
+	if err := s.timelines.PushTimelines(ctx, []pinhole.ID{e.ActorID}, entry, s.cfg.TimelineCap); err != nil {
+		return err
+	}
+	if s.isCelebrity(author) {
+		return nil
+	}
+	return s.graph.FollowerIDs(ctx, e.ActorID, func(batch []pinhole.ID) error {
+		return s.timelines.PushTimelines(ctx, batch, entry, s.cfg.TimelineCap)
+	})
+}
+
+func (s *Service) onPostDeleted(ctx context.Context, e pinhole.Event) error {
+	return s.timelines.RemovePost(ctx, e.PostID)
+}
+
+// onFollowed brings the followed account's recent posts in at once.
+func (s *Service) onFollowed(ctx context.Context, e pinhole.Event) error {
+	author, err := s.accounts.Account(ctx, e.TargetID)
+	if err != nil || s.isCelebrity(author) || s.cfg.BackfillPosts == 0 {
+		return err
+	}
+	ids, err := s.posts.RecentPostIDs(ctx, e.TargetID, pinhole.Page{Limit: s.cfg.BackfillPosts})
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	entries := make([]pinhole.TimelineEntry, len(ids))
+	for i, id := range ids {
+		entries[i] = pinhole.TimelineEntry{PostID: id, AuthorID: e.TargetID}
+	}
+	return s.timelines.AddToTimeline(ctx, e.ActorID, entries, s.cfg.TimelineCap)
+}
+
+func (s *Service) onUnfollowed(ctx context.Context, e pinhole.Event) error {
+	return s.timelines.RemoveAuthor(ctx, e.ActorID, e.TargetID)
+}
+
+func (s *Service) onBlocked(ctx context.Context, e pinhole.Event) error {
+	if err := s.timelines.RemoveAuthor(ctx, e.ActorID, e.TargetID); err != nil {
+		return err
+	}
+	return s.timelines.RemoveAuthor(ctx, e.TargetID, e.ActorID)
+}
+
+// Rebuild recomputes a member's timeline from the graph and the posts:
+// the recent posts of everyone they follow and their own, merged.
+func (s *Service) Rebuild(ctx context.Context, owner pinhole.ID) error {
+	following, err := s.graph.FollowingIDs(ctx, owner)
+	if err != nil {
+		return err
+	}
+	accounts, err := s.accounts.Accounts(ctx, following)
+	if err != nil {
+		return err
+	}
+	authors := []pinhole.ID{owner}
+	for _, id := range following {
+		if a := accounts[id]; a != nil && !s.isCelebrity(a) {
+			authors = append(authors, id)
+		}
+	}
+	var entries []pinhole.TimelineEntry
+	for _, a := range authors {
+		ids, err := s.posts.RecentPostIDs(ctx, a, pinhole.Page{Limit: s.cfg.RebuildPerAuthor})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			entries = append(entries, pinhole.TimelineEntry{PostID: id, AuthorID: a})
+		}
+	}
+	slices.SortFunc(entries, func(a, b pinhole.TimelineEntry) int { return cmpDesc(a.PostID, b.PostID) })
+	if len(entries) > s.cfg.TimelineCap {
+		entries = entries[:s.cfg.TimelineCap]
+	}
+	return s.timelines.ReplaceTimeline(ctx, owner, entries, s.cfg.TimelineCap)
+}
+
+// Drop forgets a member's timeline; the next read rebuilds it.
+func (s *Service) Drop(ctx context.Context, owner pinhole.ID) error {
+	return s.timelines.DropTimeline(ctx, owner)
+}
+
+// HomeIDs returns a page of the viewer's home timeline as post IDs, newest
+// first: the fanned-out timeline merged with celebrities' recent posts.
+func (s *Service) HomeIDs(ctx context.Context, viewer pinhole.ID, page pinhole.Page) ([]pinhole.ID, error) {
+	page = page.Normalize(pinhole.MaxPageLimit)
+	ok, err := s.timelines.TimelineExists(ctx, viewer)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.Rebuild(ctx, viewer); err != nil {
+			return nil, err
+		}
+	}
+	entries, err := s.timelines.ReadTimeline(ctx, viewer, page)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]pinhole.ID, 0, len(entries))
+	for _, e := range entries {
+		ids = append(ids, e.PostID)
+	}
+	celebs, err := s.celebrities(ctx, viewer)
+	if err != nil {
+		return nil, err
+	}
+	if len(celebs) == 0 {
+		return ids, nil
+	}
+	for _, c := range celebs {
+		more, err := s.posts.RecentPostIDs(ctx, c, page)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	slices.SortFunc(ids, cmpDesc)
+	ids = slices.Compact(ids)
+	if len(ids) > page.Limit {
+		if page.MinID != 0 {
+			ids = ids[len(ids)-page.Limit:] // the page right after MinID
+		} else {
+			ids = ids[:page.Limit]
+		}
+	}
+	return ids, nil
+}
+
+// celebrities returns the accounts the viewer follows that are not fanned
+// out.
+func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole.ID, error) {
+	following, err := s.graph.FollowingIDs(ctx, viewer)
+	if err != nil || len(following) == 0 {
+		return nil, err
+	}
+	accounts, err := s.accounts.Accounts(ctx, following)
+	if err != nil {
+		return nil, err
+	}
+	var out []pinhole.ID
+	for _, id := range following {
+		if a := accounts[id]; a != nil && s.isCelebrity(a) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// Home returns a hydrated page of the viewer's home timeline.
+func (s *Service) Home(ctx context.Context, viewer pinhole.ID, page pinhole.Page) ([]*posts.View, error) {
+	ids, err := s.HomeIDs(ctx, viewer, page)
+	if err != nil {
+		return nil, err
+	}
+	return s.posts.Hydrate(ctx, viewer, ids)
+}
+
+func cmpDesc(a, b pinhole.ID) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,116 @@
+package imaging
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// jpegOrientation returns the EXIF Orientation (1 to 8) of a JPEG file, or 1
+// when it has none or the EXIF data cannot be read. The bytes come from
+// members, so every length and offset is checked before it is used.
+func jpegOrientation(data []byte) int {
+	tiff := jpegExif(data)
+	if tiff == nil {
+		return 1
+	}
+	return tiffOrientation(tiff)
+}
+
+// jpegExif returns the TIFF structure inside the first APP1 "Exif" segment,
+// or nil. It walks the marker segments up to the first scan: metadata that
+// matters comes before the image data.
+func jpegExif(data []byte) []byte {
+	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
+		return nil
+	}
+	i := 2
+	for {
+		if i >= len(data) || data[i] != 0xff {
+			return nil
+		}
+		for i < len(data) && data[i] == 0xff { // fill bytes may precede a marker
+			i++
+		}
+		if i >= len(data) {
+			return nil
+		}
+		marker := data[i]
+		i++
+		switch {
+		case marker == 0x01 || marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7):
+			continue // standalone markers carry no length
+		case marker == 0x00 || marker == 0xd9 || marker == 0xda:
+			return nil // not a marker, end of image, or start of scan
+		}
+		if i+2 > len(data) {
+			return nil
+		}
+		n := int(binary.BigEndian.Uint16(data[i:])) // counts its own two bytes
+		if n < 2 || i+n > len(data) {
+			return nil
+		}
+		segment := data[i+2 : i+n]
+		if marker == 0xe1 && bytes.HasPrefix(segment, []byte("Exif\x00\x00")) {
+			return segment[6:]
+		}
+		i += n
+	}
+}
+
+// tiffOrientation reads tag 0x0112 (Orientation) from IFD0 of a TIFF
+// structure in either byte order. Anything malformed yields 1.
+func tiffOrientation(b []byte) int {
+	const (
+		tagOrientation = 0x0112
+		typeShort      = 3
+		typeLong       = 4
+	)
+	if len(b) < 8 {
+		return 1
+	}
+	var order binary.ByteOrder
+	switch string(b[:2]) {
+	case "II":
+		order = binary.LittleEndian
+	case "MM":
+		order = binary.BigEndian
+	default:
+		return 1
+	}
+	if order.Uint16(b[2:]) != 42 {
+		return 1
+	}
+	// uint64 arithmetic: offsets are 32-bit and must not wrap.
+	size := uint64(len(b))
+	ifd := uint64(order.Uint32(b[4:]))
+	if ifd+2 > size {
+		return 1
+	}
+	count := uint64(order.Uint16(b[ifd:]))
+	for k := range count {
+		e := ifd + 2 + 12*k
+		if e+12 > size {
+			return 1
+		}
+		if order.Uint16(b[e:]) != tagOrientation {
+			continue
+		}
+		if order.Uint32(b[e+4:]) < 1 {
+			return 1
+		}
+		var v uint32
+		switch order.Uint16(b[e+2:]) {
+		case typeShort:
+			v = uint32(order.Uint16(b[e+8:]))
+		case typeLong: // not what the standard says, but some writers use it
+			v = order.Uint32(b[e+8:])
+		default:
+			return 1
+		}
+		if v < 1 || v > 8 {
+			return 1
+		}
+		return int(v)
+	}
+	return 1
+}

@@ -1,0 +1,207 @@
+// Package sqlstore implements Pinhole's store interfaces over database/sql
+// for every SQL engine Pinhole runs on. It routes each row to its logical
+// shard's physical database through the shard map; the engine adapters
+// (sqlite, postgres) open the connections, supply the schema and the
+// dialect, and hand over a Cluster.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pinhole/pinhole"
+)
+
+// Dialect papers over the SQL differences between engines.
+type Dialect interface {
+	// Rebind turns '?' placeholders into the engine's own.
+	Rebind(query string) string
+	// IsUniqueViolation reports whether err is a unique-constraint failure.
+	IsUniqueViolation(err error) bool
+	Name() string
+}
+
+// DB is one physical database: a pool for writes and one for reads (a
+// replica at scale, a read-only pool on SQLite).
+type DB struct {
+	Write *sql.DB
+	Read  *sql.DB
+	Name  string
+}
+
+// Cluster is every database Pinhole uses: the small directory database of
+// global names and tokens, and the physical shard databases.
+type Cluster struct {
+	Dialect   Dialect
+	Directory *DB
+	Physical  []*DB
+	// ShardMap maps each logical shard to an index into Physical.
+	ShardMap []int
+	IDs      *pinhole.IDGenerator
+	Now      func() time.Time
+}
+
+// Store implements every store interface of the domain on a Cluster.
+type Store struct {
+	c *Cluster
+	d Dialect
+}
+
+// New returns a Store over the cluster.
+func New(c *Cluster) *Store {
+	return &Store{c: c, d: c.Dialect}
+}
+
+// Cluster returns the databases behind the store.
+func (s *Store) Cluster() *Cluster { return s.c }
+
+// NumShards is the number of logical shards.
+func (s *Store) NumShards() int { return len(s.c.ShardMap) }
+
+// shard returns the physical database holding a logical shard.
+func (s *Store) shard(logical int) *DB {
+	return s.c.Physical[s.c.ShardMap[logical%len(s.c.ShardMap)]]
+}
+
+// of returns the physical database holding the row named by id.
+func (s *Store) of(id pinhole.ID) *DB { return s.shard(id.Shard()) }
+
+// byDB groups ids by the physical database that holds them.
+func (s *Store) byDB(ids []pinhole.ID) map[*DB][]pinhole.ID {
+	out := make(map[*DB][]pinhole.ID)
+	for _, id := range ids {
+		db := s.of(id)
+		out[db] = append(out[db], id)
+	}
+	return out
+}
+
+// allDBs returns each physical database once.
+func (s *Store) allDBs() []*DB { return s.c.Physical }
+
+// q rebinds a query for the dialect.
+func (s *Store) q(query string) string { return s.d.Rebind(query) }
+
+// inList returns "?,?,?" for n values and the ids as arguments.
+func inList(ids []pinhole.ID) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = int64(id)
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+}
+
+// tx runs fn in a transaction on db's write pool.
+func (s *Store) tx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// tx2 runs fn with a transaction on each of two databases. When both are
+// the same physical database (always so on one box) it is one transaction.
+// Otherwise a is committed before b; callers order their writes so that a
+// failure between the two commits leaves a state the next retry repairs.
+func (s *Store) tx2(ctx context.Context, a, b *DB, fn func(ta, tb *sql.Tx) error) error {
+	if a == b {
+		return s.tx(ctx, a, func(tx *sql.Tx) error { return fn(tx, tx) })
+	}
+	ta, err := a.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = ta.Rollback() }()
+	tb, err := b.Write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tb.Rollback() }()
+	if err := fn(ta, tb); err != nil {
+		return err
+	}
+	if err := ta.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if err := tb.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// notFound turns sql.ErrNoRows into ENOTFOUND with msg.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return pinhole.Errorf(pinhole.ENOTFOUND, format, args...)
+	}
+	return err
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func ids64(ids []pinhole.ID) []int64 {
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = int64(id)
+	}
+	return out
+}
+
+// pageWhere returns the cursor conditions and order for a page over col.
+// With MinID the page is the oldest entries after MinID, returned oldest
+// first; callers that want newest first reverse it.
+func pageWhere(col string, p pinhole.Page) (where string, args []any, order string) {
+	var conds []string
+	if p.MaxID != 0 {
+		conds = append(conds, col+" < ?")
+		args = append(args, int64(p.MaxID))
+	}
+	if p.SinceID != 0 {
+		conds = append(conds, col+" > ?")
+		args = append(args, int64(p.SinceID))
+	}
+	if p.MinID != 0 {
+		conds = append(conds, col+" > ?")
+		args = append(args, int64(p.MinID))
+		order = col + " ASC"
+	} else {
+		order = col + " DESC"
+	}
+	if len(conds) > 0 {
+		where = " AND " + strings.Join(conds, " AND ")
+	}
+	return where, args, order
+}
+
+// ascending reports whether a page's rows come back oldest first.
+func ascending(p pinhole.Page) bool { return p.MinID != 0 }
+
+func reverseIDs(ids []pinhole.ID) {
+	for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
+		ids[i], ids[j] = ids[j], ids[i]
+	}
+}

@@ -1,0 +1,154 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/pinhole/pinhole"
+)
+
+var _ pinhole.TimelineStore = (*Store)(nil)
+
+func (s *Store) TimelineExists(ctx context.Context, owner pinhole.ID) (bool, error) {
+	var n int
+	err := s.of(owner).Read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM timeline_state WHERE owner_id = ?`), int64(owner)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: timeline of %d: %w", owner, err)
+	}
+	return n > 0, nil
+}
+
+// trim keeps the newest cap entries of owner's timeline.
+func (s *Store) trim(ctx context.Context, tx *sql.Tx, owner pinhole.ID, cap int) error {
+	_, err := tx.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ? AND post_id < (
+		SELECT post_id FROM timelines WHERE owner_id = ? ORDER BY post_id DESC LIMIT 1 OFFSET ?)`), int64(owner), int64(owner), cap-1)
+	return err
+}
+
+func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, owner pinhole.ID, e pinhole.TimelineEntry) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO timelines (shard, owner_id, post_id, author_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		owner.Shard(), int64(owner), int64(e.PostID), int64(e.AuthorID))
+	return err
+}
+
+func (s *Store) ReplaceTimeline(ctx context.Context, owner pinhole.ID, entries []pinhole.TimelineEntry, cap int) error {
+	err := s.tx(ctx, s.of(owner), func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ?`), int64(owner)); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := s.insertEntry(ctx, tx, owner, e); err != nil {
+				return err
+			}
+		}
+		if err := s.trim(ctx, tx, owner, cap); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO timeline_state (owner_id, shard, built_at) VALUES (?, ?, ?)
+			ON CONFLICT (owner_id) DO UPDATE SET built_at = excluded.built_at`), int64(owner), owner.Shard(), ms(s.c.Now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: replace timeline of %d: %w", owner, err)
+	}
+	return nil
+}
+
+func (s *Store) PushTimelines(ctx context.Context, owners []pinhole.ID, e pinhole.TimelineEntry, cap int) error {
+	for db, group := range s.byDB(owners) {
+		err := s.tx(ctx, db, func(tx *sql.Tx) error {
+			for _, owner := range group {
+				res, err := tx.ExecContext(ctx, s.q(`INSERT INTO timelines (shard, owner_id, post_id, author_id)
+					SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM timeline_state WHERE owner_id = ?) ON CONFLICT DO NOTHING`),
+					owner.Shard(), int64(owner), int64(e.PostID), int64(e.AuthorID), int64(owner))
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n > 0 {
+					if err := s.trim(ctx, tx, owner, cap); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sqlstore: push timelines: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) AddToTimeline(ctx context.Context, owner pinhole.ID, entries []pinhole.TimelineEntry, cap int) error {
+	err := s.tx(ctx, s.of(owner), func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM timeline_state WHERE owner_id = ?`), int64(owner)).Scan(&n); err != nil || n == 0 {
+			return err // not built: the next read rebuilds it whole
+		}
+		for _, e := range entries {
+			if err := s.insertEntry(ctx, tx, owner, e); err != nil {
+				return err
+			}
+		}
+		return s.trim(ctx, tx, owner, cap)
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: add to timeline of %d: %w", owner, err)
+	}
+	return nil
+}
+
+func (s *Store) ReadTimeline(ctx context.Context, owner pinhole.ID, page pinhole.Page) ([]pinhole.TimelineEntry, error) {
+	where, args, order := pageWhere("post_id", page)
+	rows, err := s.of(owner).Read.QueryContext(ctx, s.q(`SELECT post_id, author_id FROM timelines WHERE owner_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
+		append(append([]any{int64(owner)}, args...), page.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read timeline of %d: %w", owner, err)
+	}
+	defer rows.Close()
+	var out []pinhole.TimelineEntry
+	for rows.Next() {
+		var e pinhole.TimelineEntry
+		if err := rows.Scan(&e.PostID, &e.AuthorID); err != nil {
+			return nil, fmt.Errorf("sqlstore: read timeline of %d: %w", owner, err)
+		}
+		out = append(out, e)
+	}
+	if ascending(page) {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) RemoveAuthor(ctx context.Context, owner, author pinhole.ID) error {
+	if _, err := s.of(owner).Write.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ? AND author_id = ?`), int64(owner), int64(author)); err != nil {
+		return fmt.Errorf("sqlstore: remove %d from timeline of %d: %w", author, owner, err)
+	}
+	return nil
+}
+
+func (s *Store) RemovePost(ctx context.Context, postID pinhole.ID) error {
+	for _, db := range s.allDBs() {
+		if _, err := db.Write.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE post_id = ?`), int64(postID)); err != nil {
+			return fmt.Errorf("sqlstore: remove post %d from timelines: %w", postID, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) DropTimeline(ctx context.Context, owner pinhole.ID) error {
+	err := s.tx(ctx, s.of(owner), func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ?`), int64(owner)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM timeline_state WHERE owner_id = ?`), int64(owner))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: drop timeline of %d: %w", owner, err)
+	}
+	return nil
+}
