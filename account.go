@@ -25,7 +25,7 @@ type Account struct {
 	Email          string
 	DisplayName    string
 	Bio            string
-	AvatarMediaID  ID // 0: default avatar
+	AvatarMediaID  ID   // 0: default avatar
 	Locked         bool // private: follows need approval, posts only for followers
 	Admin          bool
 	CreatedAt      time.Time

@@ -18,17 +18,17 @@ const (
 // Post is a photo post, or a comment when InReplyToID is set. Comments live
 // on the shard of the post they answer, so a post's thread is one query.
 type Post struct {
-	ID                  ID
-	AuthorID            ID
-	Caption             string
-	InReplyToID         ID
-	InReplyToAccountID  ID
-	Media               []*Media // ordered; empty for comments
-	Tags                []string // lower-case hashtags, from the caption
-	Mentions            []Mention
-	CreatedAt           time.Time
-	LikesCount          int64
-	RepliesCount        int64
+	ID                 ID
+	AuthorID           ID
+	Caption            string
+	InReplyToID        ID
+	InReplyToAccountID ID
+	Media              []*Media // ordered; empty for comments
+	Tags               []string // lower-case hashtags, from the caption
+	Mentions           []Mention
+	CreatedAt          time.Time
+	LikesCount         int64
+	RepliesCount       int64
 }
 
 // Mention is an @username in a caption that named an existing account.

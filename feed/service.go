@@ -84,7 +84,9 @@ func (s *Service) Subscribe(bus pinhole.EventBus) {
 	bus.Subscribe(pinhole.EventBlocked, "feed", s.onBlocked)
 }
 
-func (s *Service) isCelebrity(a *pinhole.Account) bool { return a.FollowersCount >= s.cfg.CelebrityThreshold }
+func (s *Service) isCelebrity(a *pinhole.Account) bool {
+	return a.FollowersCount >= s.cfg.CelebrityThreshold
+}
 
 // onPostCreated fans a new post out to its author's followers, unless the
 // author is a celebrity (merged at read time instead).

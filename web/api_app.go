@@ -94,10 +94,10 @@ func (s *Server) apiInstanceV1(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"uri": s.host(), "title": s.cfg.InstanceTitle, "short_description": "A photo-sharing community.",
 		"description": "A photo-sharing community running Pinhole.", "email": "", "version": apiVersion,
-		"urls":  map[string]string{"streaming_api": strings.Replace(s.cfg.PublicURL, "http", "ws", 1)},
-		"stats": map[string]int{"user_count": 0, "status_count": 0, "domain_count": 1},
+		"urls":      map[string]string{"streaming_api": strings.Replace(s.cfg.PublicURL, "http", "ws", 1)},
+		"stats":     map[string]int{"user_count": 0, "status_count": 0, "domain_count": 1},
 		"thumbnail": nil, "languages": []string{"en"}, "registrations": true, "approval_required": false, "invites_enabled": false,
-		"configuration": s.instanceConfiguration(),
+		"configuration":   s.instanceConfiguration(),
 		"contact_account": nil, "rules": []any{},
 	})
 	return nil

@@ -2,9 +2,9 @@ package web
 
 import (
 	"errors"
-	"strconv"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pinhole/pinhole"
