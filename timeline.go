@@ -23,8 +23,8 @@ type TimelineStore interface {
 	// AddToTimeline merges entries into owner's built timeline (backfill on
 	// follow) and trims it to cap.
 	AddToTimeline(ctx context.Context, owner ID, entries []TimelineEntry, cap int) error
-	// ReadTimeline returns a page of owner's timeline, newest first (oldest
-	// first with Page.MinID).
+	// ReadTimeline returns a page of owner's timeline, newest first (with
+	// Page.MinID: the page right after MinID, still newest first).
 	ReadTimeline(ctx context.Context, owner ID, page Page) ([]TimelineEntry, error)
 	// RemoveAuthor drops an author's posts from owner's timeline.
 	RemoveAuthor(ctx context.Context, owner, author ID) error

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/inmem"
 	"github.com/pinhole/pinhole/posts"
 )
 
@@ -65,6 +66,7 @@ type Service struct {
 	graph     Graph
 	posts     Posts
 	now       func() time.Time
+	celebs    *inmem.Cache[pinhole.ID, []pinhole.ID] // viewer → celebrities followed
 }
 
 // New returns the service.
@@ -72,7 +74,8 @@ func New(cfg Config, timelines pinhole.TimelineStore, accounts Accounts, graph G
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, timelines: timelines, accounts: accounts, graph: graph, posts: posts, now: now}, nil
+	return &Service{cfg: cfg, timelines: timelines, accounts: accounts, graph: graph, posts: posts, now: now,
+		celebs: inmem.NewCache[pinhole.ID, []pinhole.ID](100_000, 30*time.Second, now)}, nil
 }
 
 // Subscribe registers the feed's event handlers.
@@ -116,6 +119,7 @@ func (s *Service) onPostDeleted(ctx context.Context, e pinhole.Event) error {
 
 // onFollowed brings the followed account's recent posts in at once.
 func (s *Service) onFollowed(ctx context.Context, e pinhole.Event) error {
+	s.celebs.Delete(e.ActorID)
 	author, err := s.accounts.Account(ctx, e.TargetID)
 	if err != nil || s.isCelebrity(author) || s.cfg.BackfillPosts == 0 {
 		return err
@@ -132,10 +136,13 @@ func (s *Service) onFollowed(ctx context.Context, e pinhole.Event) error {
 }
 
 func (s *Service) onUnfollowed(ctx context.Context, e pinhole.Event) error {
+	s.celebs.Delete(e.ActorID)
 	return s.timelines.RemoveAuthor(ctx, e.ActorID, e.TargetID)
 }
 
 func (s *Service) onBlocked(ctx context.Context, e pinhole.Event) error {
+	s.celebs.Delete(e.ActorID)
+	s.celebs.Delete(e.TargetID)
 	if err := s.timelines.RemoveAuthor(ctx, e.ActorID, e.TargetID); err != nil {
 		return err
 	}
@@ -185,18 +192,25 @@ func (s *Service) Drop(ctx context.Context, owner pinhole.ID) error {
 // first: the fanned-out timeline merged with celebrities' recent posts.
 func (s *Service) HomeIDs(ctx context.Context, viewer pinhole.ID, page pinhole.Page) ([]pinhole.ID, error) {
 	page = page.Normalize(pinhole.MaxPageLimit)
-	ok, err := s.timelines.TimelineExists(ctx, viewer)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		if err := s.Rebuild(ctx, viewer); err != nil {
-			return nil, err
-		}
-	}
 	entries, err := s.timelines.ReadTimeline(ctx, viewer, page)
 	if err != nil {
 		return nil, err
+	}
+	if len(entries) == 0 {
+		// Empty: either nothing to show, or the timeline is missing (lost,
+		// dropped) and is rebuilt from the graph and the posts.
+		ok, err := s.timelines.TimelineExists(ctx, viewer)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			if err := s.Rebuild(ctx, viewer); err != nil {
+				return nil, err
+			}
+			if entries, err = s.timelines.ReadTimeline(ctx, viewer, page); err != nil {
+				return nil, err
+			}
+		}
 	}
 	ids := make([]pinhole.ID, 0, len(entries))
 	for _, e := range entries {
@@ -229,11 +243,18 @@ func (s *Service) HomeIDs(ctx context.Context, viewer pinhole.ID, page pinhole.P
 }
 
 // celebrities returns the accounts the viewer follows that are not fanned
-// out.
+// out, from a short-lived cache that the viewer's own graph changes drop.
 func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole.ID, error) {
+	if v, ok := s.celebs.Get(viewer); ok {
+		return v, nil
+	}
 	following, err := s.graph.FollowingIDs(ctx, viewer)
-	if err != nil || len(following) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if len(following) == 0 {
+		s.celebs.Set(viewer, nil)
+		return nil, nil
 	}
 	accounts, err := s.accounts.Accounts(ctx, following)
 	if err != nil {
@@ -245,6 +266,7 @@ func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole
 			out = append(out, id)
 		}
 	}
+	s.celebs.Set(viewer, out)
 	return out, nil
 }
 

@@ -109,7 +109,7 @@ func Open(ctx context.Context, cfg Config, now func() time.Time) (*sqlstore.Clus
 		read.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	db := &sqlstore.DB{Write: write, Read: read, Name: filepath.Base(cfg.Path)}
+	db := &sqlstore.DB{Write: write, Read: sqlstore.NewPool(read), Name: filepath.Base(cfg.Path)}
 	return &sqlstore.Cluster{
 		Dialect:   d,
 		Directory: db,

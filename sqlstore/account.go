@@ -65,15 +65,19 @@ func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordH
 		return err
 	})
 	if err != nil {
-		// Release the names; a background context so a cancelled request
-		// cannot leave them reserved.
-		_ = s.tx(context.WithoutCancel(ctx), dir, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM usernames WHERE account_id = ?`), int64(a.ID)); err != nil {
+		// Release the names this call reserved, and only those; with a
+		// context that a cancelled request cannot stop.
+		bg := context.WithoutCancel(ctx)
+		_ = s.tx(bg, dir, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(bg, s.q(`DELETE FROM usernames WHERE username = ? AND account_id = ?`), a.Username, int64(a.ID)); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, s.q(`DELETE FROM emails WHERE account_id = ?`), int64(a.ID))
+			_, err := tx.ExecContext(bg, s.q(`DELETE FROM emails WHERE email = ? AND account_id = ?`), emailKey(a.Email), int64(a.ID))
 			return err
 		})
+		if s.d.IsUniqueViolation(err) {
+			return pinhole.Errorf(pinhole.ECONFLICT, "Account %s already exists.", a.ID)
+		}
 		return fmt.Errorf("sqlstore: create account: %w", err)
 	}
 	return nil

@@ -29,7 +29,7 @@ type Dialect interface {
 // replica at scale, a read-only pool on SQLite).
 type DB struct {
 	Write *sql.DB
-	Read  *sql.DB
+	Read  *Pool
 	Name  string
 }
 

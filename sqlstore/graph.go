@@ -230,7 +230,7 @@ func (s *Store) Unblock(ctx context.Context, blocker, blocked pinhole.ID) error 
 }
 
 // idSet runs a query returning one ID column and collects it.
-func (s *Store) idSet(ctx context.Context, db *sql.DB, query string, args ...any) (map[pinhole.ID]bool, error) {
+func (s *Store) idSet(ctx context.Context, db *Pool, query string, args ...any) (map[pinhole.ID]bool, error) {
 	rows, err := db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
@@ -287,19 +287,14 @@ func (s *Store) BlockedEither(ctx context.Context, viewer pinhole.ID, others []p
 		return out, nil
 	}
 	in, args := inList(others)
-	args = append([]any{int64(viewer)}, args...)
-	db := s.of(viewer).Read
-	for _, q := range []string{
-		`SELECT blocked_id FROM blocks WHERE blocker_id = ? AND blocked_id IN (` + in + `)`,
-		`SELECT blocker_id FROM blocked_by WHERE blocked_id = ? AND blocker_id IN (` + in + `)`,
-	} {
-		set, err := s.idSet(ctx, db, q, args...)
-		if err != nil {
-			return nil, fmt.Errorf("sqlstore: blocks of %d: %w", viewer, err)
-		}
-		for id := range set {
-			out[id] = true
-		}
+	args = append(append(append([]any{int64(viewer)}, args...), int64(viewer)), args...)
+	set, err := s.idSet(ctx, s.of(viewer).Read, `SELECT blocked_id FROM blocks WHERE blocker_id = ? AND blocked_id IN (`+in+`)
+		UNION SELECT blocker_id FROM blocked_by WHERE blocked_id = ? AND blocker_id IN (`+in+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: blocks of %d: %w", viewer, err)
+	}
+	for id := range set {
+		out[id] = true
 	}
 	return out, nil
 }

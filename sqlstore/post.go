@@ -169,29 +169,14 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 func (s *Store) DeletePost(ctx context.Context, id pinhole.ID) ([]*pinhole.Media, error) {
 	var deleted []*pinhole.Media
 	err := s.tx(ctx, s.of(id), func(tx *sql.Tx) error {
-		var author, parent int64
-		err := tx.QueryRowContext(ctx, s.q(`SELECT author_id, in_reply_to_id FROM posts WHERE id = ?`), int64(id)).Scan(&author, &parent)
+		var author, parent, thread int64
+		err := tx.QueryRowContext(ctx, s.q(`SELECT author_id, in_reply_to_id, thread_id FROM posts WHERE id = ?`), int64(id)).Scan(&author, &parent, &thread)
 		if err != nil {
 			return notFound(err, "Post %s not found.", id)
 		}
-		ids := []pinhole.ID{id}
-		if parent == 0 {
-			rows, err := tx.QueryContext(ctx, s.q(`SELECT id FROM posts WHERE thread_id = ?`), int64(id))
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var c pinhole.ID
-				if err := rows.Scan(&c); err != nil {
-					rows.Close()
-					return err
-				}
-				ids = append(ids, c)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
+		ids, err := s.descendants(ctx, tx, id, pinhole.ID(thread))
+		if err != nil {
+			return err
 		}
 		in, args := inList(ids)
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+mediaCols+` FROM media WHERE post_id IN (`+in+`)`), args...)
@@ -229,6 +214,44 @@ func (s *Store) DeletePost(ctx context.Context, id pinhole.ID) ([]*pinhole.Media
 		return nil, fmt.Errorf("sqlstore: delete post %d: %w", id, err)
 	}
 	return deleted, nil
+}
+
+// descendants returns id and every comment under it: the whole thread for
+// a post, the replies (at any depth) for a comment.
+func (s *Store) descendants(ctx context.Context, tx *sql.Tx, id, thread pinhole.ID) ([]pinhole.ID, error) {
+	root := thread
+	if root == 0 {
+		root = id
+	}
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, in_reply_to_id FROM posts WHERE thread_id = ?`), int64(root))
+	if err != nil {
+		return nil, err
+	}
+	children := map[pinhole.ID][]pinhole.ID{}
+	for rows.Next() {
+		var c, p pinhole.ID
+		if err := rows.Scan(&c, &p); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		children[p] = append(children[p], c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if thread == 0 { // a post: its whole thread goes
+		out := []pinhole.ID{id}
+		for _, cs := range children {
+			out = append(out, cs...)
+		}
+		return out, nil
+	}
+	out := []pinhole.ID{id}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out, nil
 }
 
 func (s *Store) listIDs(ctx context.Context, db *DB, query string, args []any, p pinhole.Page, col string, forceAsc bool) ([]pinhole.ID, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,9 +58,27 @@ type mediaJSON struct {
 	PreviewURL  string         `json:"preview_url"`
 	RemoteURL   *string        `json:"remote_url"`
 	TextURL     *string        `json:"text_url"`
-	Meta        map[string]any `json:"meta"`
+	Meta        mediaMeta      `json:"meta"`
 	Description *string        `json:"description"`
 	Blurhash    string         `json:"blurhash"`
+}
+
+type mediaMeta struct {
+	Original mediaSize  `json:"original"`
+	Small    mediaSize  `json:"small"`
+	Focus    mediaFocus `json:"focus"`
+}
+
+type mediaSize struct {
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	Size   string  `json:"size"`
+	Aspect float64 `json:"aspect"`
+}
+
+type mediaFocus struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
 }
 
 type mentionJSON struct {
@@ -172,16 +191,16 @@ func (s *Server) mediaURL(key string) string { return s.cfg.PublicURL + "/media/
 
 func (s *Server) mediaEntity(m *pinhole.Media) mediaJSON {
 	display, small := m.Variant("1080"), m.Variant("640")
-	size := func(v pinhole.MediaVariant) map[string]any {
+	size := func(v pinhole.MediaVariant) mediaSize {
 		aspect := 0.0
 		if v.Height > 0 {
 			aspect = float64(v.Width) / float64(v.Height)
 		}
-		return map[string]any{"width": v.Width, "height": v.Height, "size": fmt.Sprintf("%dx%d", v.Width, v.Height), "aspect": aspect}
+		return mediaSize{Width: v.Width, Height: v.Height, Size: strconv.Itoa(v.Width) + "x" + strconv.Itoa(v.Height), Aspect: aspect}
 	}
 	out := mediaJSON{
 		ID: m.ID.String(), Type: "image", URL: s.mediaURL(display.Key), PreviewURL: s.mediaURL(small.Key),
-		Meta:     map[string]any{"original": size(display), "small": size(small), "focus": map[string]float64{"x": 0, "y": 0}},
+		Meta:     mediaMeta{Original: size(display), Small: size(small)},
 		Blurhash: m.Blurhash,
 	}
 	if m.State != pinhole.MediaReady {

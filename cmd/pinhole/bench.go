@@ -1,11 +1,148 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/pinhole/pinhole/identity"
 )
 
+const benchUsage = `Usage:
+  pinhole bench timeline [flags]
+      seeds a reader following authors, then measures GET /api/v1/timelines/home
+      (20 hydrated posts, authenticated) with wrk, side by side with a bare
+      net/http handler serving the very same bytes from memory
+`
+
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("bench: no benchmark named %v", args)
+	if len(args) == 0 || args[0] != "timeline" {
+		fmt.Fprint(stderr, benchUsage)
+		return errUsage
+	}
+	fs := flag.NewFlagSet("pinhole bench timeline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	authors := fs.Int("authors", 50, "accounts the reader follows")
+	perAuthor := fs.Int("posts", 20, "posts per author")
+	duration := fs.Duration("duration", 10*time.Second, "wrk duration of each run")
+	conns := fs.Int("connections", 32, "wrk connections")
+	threads := fs.Int("threads", 1, "wrk threads")
+	rounds := fs.Int("rounds", 3, "alternating rounds; the median is reported")
+	wrk := fs.String("wrk", "wrk", "path to wrk")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if _, err := exec.LookPath(*wrk); err != nil {
+		return fmt.Errorf("bench: wrk not found (apt-get install wrk): %w", err)
+	}
+	dir, err := os.MkdirTemp("", "pinhole-bench-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg := &Config{Listen: "127.0.0.1:0", Data: dir, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
+		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
+		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer m.Close()
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeding %d authors × %d posts…\n", *authors, *perAuthor)
+	reader, err := m.seedFeed(ctx, *authors, *perAuthor)
+	if err != nil {
+		return err
+	}
+	token, _, err := m.Services.Identity.IssueToken(ctx, 0, reader.ID, "read")
+	if err != nil {
+		return err
+	}
+	if err := m.Listen(ctx); err != nil {
+		return err
+	}
+	url := "http://" + m.Addr + "/api/v1/timelines/home"
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !bytes.HasPrefix(body, []byte("[{")) {
+		return fmt.Errorf("bench: home timeline answered %d: %.200s", res.StatusCode, body)
+	}
+	ct, link := res.Header.Get("Content-Type"), res.Header.Get("Link")
+
+	// The bare handler: the same bytes and headers, from memory.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Link", link)
+		_, _ = w.Write(body)
+	})}
+	go func() { _ = bare.Serve(ln) }()
+	defer bare.Close()
+	bareURL := "http://" + ln.Addr().String() + "/api/v1/timelines/home"
+
+	fmt.Fprintf(stdout, "response: %d bytes, 20 statuses; wrk -t%d -c%d -d%s, %d rounds\n", len(body), *threads, *conns, *duration, *rounds)
+	var pin, raw []float64
+	for i := 0; i < *rounds; i++ {
+		r1, err := runWrk(ctx, *wrk, *threads, *conns, *duration, bareURL, token)
+		if err != nil {
+			return err
+		}
+		r2, err := runWrk(ctx, *wrk, *threads, *conns, *duration, url, token)
+		if err != nil {
+			return err
+		}
+		raw, pin = append(raw, r1), append(pin, r2)
+		fmt.Fprintf(stdout, "round %d: bare %.0f req/s, pinhole %.0f req/s (%.2f×)\n", i+1, r1, r2, r2/r1)
+	}
+	mp, mr := median(pin), median(raw)
+	fmt.Fprintf(stdout, "median: bare net/http %.0f req/s, pinhole home timeline %.0f req/s, ratio %.2f×\n", mr, mp, mp/mr)
+	return nil
+}
+
+var reqPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+var non2xx = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+
+func runWrk(ctx context.Context, wrk string, threads, conns int, d time.Duration, url, token string) (float64, error) {
+	cmd := exec.CommandContext(ctx, wrk, "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(d.Seconds()))+"s",
+		"-H", "Authorization: Bearer "+token, url)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("wrk: %w: %s", err, out)
+	}
+	if m := non2xx.FindSubmatch(out); m != nil {
+		return 0, fmt.Errorf("wrk saw %s failed responses: %s", m[1], out)
+	}
+	m := reqPerSec.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("wrk: no Requests/sec in output: %s", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pinhole/pinhole/blob"
+	"github.com/pinhole/pinhole/cache"
 	"github.com/pinhole/pinhole/feed"
 	"github.com/pinhole/pinhole/graph"
 	"github.com/pinhole/pinhole/identity"
@@ -147,7 +148,8 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	graphSvc := graph.New(st, idSvc, bus, ids, m.Now)
-	postSvc := posts.New(st, idSvc, graphSvc, mediaSvc, bus, ids, m.Now, m.Log)
+	postCache := cache.NewPosts(st, 100_000, 30*time.Second, m.Now)
+	postSvc := posts.New(postCache, idSvc, graphSvc, mediaSvc, bus, ids, m.Now, m.Log)
 	fc := feed.NewDefaultConfig()
 	fc.CelebrityThreshold = cfg.CelebrityThreshold
 	feedSvc, err := feed.New(fc, st, idSvc, graphSvc, postSvc, m.Now)

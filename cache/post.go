@@ -1,0 +1,110 @@
+// Package cache holds the in-process tier of DESIGN §7: decorators around
+// store interfaces that keep hot rows in a short-lived LRU and drop them
+// when this node writes them.
+package cache
+
+import (
+	"context"
+	"time"
+
+	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/inmem"
+)
+
+// Posts caches posts (with their media, tags and mentions) by ID. Cached
+// posts are shared: callers must treat them as read-only. Writes through
+// this store drop the posts they change; the TTL bounds how stale a count
+// changed on another node can be.
+type Posts struct {
+	pinhole.PostStore
+	c *inmem.Cache[pinhole.ID, *pinhole.Post]
+}
+
+var _ pinhole.PostStore = (*Posts)(nil)
+
+// NewPosts wraps a post store.
+func NewPosts(s pinhole.PostStore, size int, ttl time.Duration, now func() time.Time) *Posts {
+	return &Posts{PostStore: s, c: inmem.NewCache[pinhole.ID, *pinhole.Post](size, ttl, now)}
+}
+
+// Invalidate drops posts from the cache (for changes made elsewhere).
+func (p *Posts) Invalidate(ids ...pinhole.ID) {
+	for _, id := range ids {
+		p.c.Delete(id)
+	}
+}
+
+func (p *Posts) FindPost(ctx context.Context, id pinhole.ID) (*pinhole.Post, error) {
+	if v, ok := p.c.Get(id); ok {
+		return v, nil
+	}
+	v, err := p.PostStore.FindPost(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p.c.Set(id, v)
+	return v, nil
+}
+
+func (p *Posts) FindPosts(ctx context.Context, ids []pinhole.ID) (map[pinhole.ID]*pinhole.Post, error) {
+	out := make(map[pinhole.ID]*pinhole.Post, len(ids))
+	var miss []pinhole.ID
+	for _, id := range ids {
+		if v, ok := p.c.Get(id); ok {
+			out[id] = v
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	found, err := p.PostStore.FindPosts(ctx, miss)
+	if err != nil {
+		return nil, err
+	}
+	for id, v := range found {
+		p.c.Set(id, v)
+		out[id] = v
+	}
+	return out, nil
+}
+
+func (p *Posts) CreatePost(ctx context.Context, post *pinhole.Post) error {
+	err := p.PostStore.CreatePost(ctx, post)
+	p.c.Delete(post.InReplyToID) // its replies count moved
+	return err
+}
+
+func (p *Posts) DeletePost(ctx context.Context, id pinhole.ID) ([]*pinhole.Media, error) {
+	drop := []pinhole.ID{id}
+	if v, err := p.FindPost(ctx, id); err == nil && v.InReplyToID != 0 {
+		drop = append(drop, v.InReplyToID)
+	} else if err == nil {
+		// Deleting a post deletes its comments: drop them too.
+		page := pinhole.Page{Limit: 1000}
+		for len(drop) < 100_000 {
+			ids, err := p.PostStore.ListReplies(ctx, id, page)
+			if err != nil || len(ids) == 0 {
+				break
+			}
+			drop = append(drop, ids...)
+			page.MinID = ids[len(ids)-1]
+		}
+	}
+	media, err := p.PostStore.DeletePost(ctx, id)
+	p.Invalidate(drop...)
+	return media, err
+}
+
+func (p *Posts) Like(ctx context.Context, postID, accountID pinhole.ID, now time.Time) (bool, error) {
+	ok, err := p.PostStore.Like(ctx, postID, accountID, now)
+	p.c.Delete(postID)
+	return ok, err
+}
+
+func (p *Posts) Unlike(ctx context.Context, postID, accountID pinhole.ID) (bool, error) {
+	ok, err := p.PostStore.Unlike(ctx, postID, accountID)
+	p.c.Delete(postID)
+	return ok, err
+}
