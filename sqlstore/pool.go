@@ -12,9 +12,9 @@ import (
 // that make up most of Pinhole's traffic.
 type Pool struct {
 	*sql.DB
-	mu     sync.RWMutex
-	stmts  map[string]*sql.Stmt
-	n      atomic.Int32
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+	n     atomic.Int32
 }
 
 // maxStmts bounds the statement cache (IN lists of different lengths are

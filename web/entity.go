@@ -52,15 +52,15 @@ type sourceJSON struct {
 }
 
 type mediaJSON struct {
-	ID          string         `json:"id"`
-	Type        string         `json:"type"`
-	URL         string         `json:"url"`
-	PreviewURL  string         `json:"preview_url"`
-	RemoteURL   *string        `json:"remote_url"`
-	TextURL     *string        `json:"text_url"`
-	Meta        mediaMeta      `json:"meta"`
-	Description *string        `json:"description"`
-	Blurhash    string         `json:"blurhash"`
+	ID          string    `json:"id"`
+	Type        string    `json:"type"`
+	URL         string    `json:"url"`
+	PreviewURL  string    `json:"preview_url"`
+	RemoteURL   *string   `json:"remote_url"`
+	TextURL     *string   `json:"text_url"`
+	Meta        mediaMeta `json:"meta"`
+	Description *string   `json:"description"`
+	Blurhash    string    `json:"blurhash"`
 }
 
 type mediaMeta struct {
