@@ -17,14 +17,18 @@ import (
 // changed on another node can be.
 type Posts struct {
 	pinhole.PostStore
-	c *inmem.Cache[pinhole.ID, *pinhole.Post]
+	c     *inmem.Cache[pinhole.ID, *pinhole.Post]
+	liked *inmem.Cache[likeKey, bool]
 }
+
+type likeKey struct{ account, post pinhole.ID }
 
 var _ pinhole.PostStore = (*Posts)(nil)
 
 // NewPosts wraps a post store.
 func NewPosts(s pinhole.PostStore, size int, ttl time.Duration, now func() time.Time) *Posts {
-	return &Posts{PostStore: s, c: inmem.NewCache[pinhole.ID, *pinhole.Post](size, ttl, now)}
+	return &Posts{PostStore: s, c: inmem.NewCache[pinhole.ID, *pinhole.Post](size, ttl, now),
+		liked: inmem.NewCache[likeKey, bool](size*4, ttl, now)}
 }
 
 // Invalidate drops posts from the cache (for changes made elsewhere).
@@ -100,11 +104,41 @@ func (p *Posts) DeletePost(ctx context.Context, id pinhole.ID) ([]*pinhole.Media
 func (p *Posts) Like(ctx context.Context, postID, accountID pinhole.ID, now time.Time) (bool, error) {
 	ok, err := p.PostStore.Like(ctx, postID, accountID, now)
 	p.c.Delete(postID)
+	p.liked.Delete(likeKey{accountID, postID})
 	return ok, err
 }
 
 func (p *Posts) Unlike(ctx context.Context, postID, accountID pinhole.ID) (bool, error) {
 	ok, err := p.PostStore.Unlike(ctx, postID, accountID)
 	p.c.Delete(postID)
+	p.liked.Delete(likeKey{accountID, postID})
 	return ok, err
+}
+
+func (p *Posts) Liked(ctx context.Context, accountID pinhole.ID, postIDs []pinhole.ID) (map[pinhole.ID]bool, error) {
+	out := make(map[pinhole.ID]bool, len(postIDs))
+	var miss []pinhole.ID
+	for _, id := range postIDs {
+		if v, ok := p.liked.Get(likeKey{accountID, id}); ok {
+			if v {
+				out[id] = true
+			}
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	found, err := p.PostStore.Liked(ctx, accountID, miss)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range miss {
+		p.liked.Set(likeKey{accountID, id}, found[id])
+		if found[id] {
+			out[id] = true
+		}
+	}
+	return out, nil
 }

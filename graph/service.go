@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/inmem"
 )
 
 // Accounts is what the graph needs of the identity context.
@@ -22,11 +23,24 @@ type Service struct {
 	bus      pinhole.EventBus
 	ids      *pinhole.IDGenerator
 	now      func() time.Time
+	// blocked caches whether a block stands between two accounts (either
+	// way), keyed by the ordered pair; block and unblock drop the pair.
+	blocked *inmem.Cache[pair, bool]
+}
+
+type pair struct{ a, b pinhole.ID }
+
+func orderedPair(x, y pinhole.ID) pair {
+	if x > y {
+		x, y = y, x
+	}
+	return pair{x, y}
 }
 
 // New returns the service.
 func New(store pinhole.GraphStore, accounts Accounts, bus pinhole.EventBus, ids *pinhole.IDGenerator, now func() time.Time) *Service {
-	return &Service{store: store, accounts: accounts, bus: bus, ids: ids, now: now}
+	return &Service{store: store, accounts: accounts, bus: bus, ids: ids, now: now,
+		blocked: inmem.NewCache[pair, bool](1_000_000, 30*time.Second, now)}
 }
 
 func (s *Service) publish(ctx context.Context, typ string, actor, target pinhole.ID) error {
@@ -101,7 +115,9 @@ func (s *Service) Block(ctx context.Context, viewer, id pinhole.ID) (*pinhole.Re
 	if _, err := s.target(ctx, viewer, id, "block"); err != nil {
 		return nil, err
 	}
-	if err := s.store.Block(ctx, viewer, id, s.now().UTC()); err != nil {
+	err := s.store.Block(ctx, viewer, id, s.now().UTC())
+	s.blocked.Delete(orderedPair(viewer, id))
+	if err != nil {
 		return nil, err
 	}
 	s.accounts.Forget(viewer, id)
@@ -116,7 +132,9 @@ func (s *Service) Unblock(ctx context.Context, viewer, id pinhole.ID) (*pinhole.
 	if _, err := s.target(ctx, viewer, id, "unblock"); err != nil {
 		return nil, err
 	}
-	if err := s.store.Unblock(ctx, viewer, id); err != nil {
+	err := s.store.Unblock(ctx, viewer, id)
+	s.blocked.Delete(orderedPair(viewer, id))
+	if err != nil {
 		return nil, err
 	}
 	return s.Relationship(ctx, viewer, id)
@@ -219,5 +237,29 @@ func (s *Service) FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID
 
 // BlockedEither returns those of ids that block viewer or that viewer blocks.
 func (s *Service) BlockedEither(ctx context.Context, viewer pinhole.ID, ids []pinhole.ID) (map[pinhole.ID]bool, error) {
-	return s.store.BlockedEither(ctx, viewer, ids)
+	out := map[pinhole.ID]bool{}
+	var miss []pinhole.ID
+	for _, id := range ids {
+		if v, ok := s.blocked.Get(orderedPair(viewer, id)); ok {
+			if v {
+				out[id] = true
+			}
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	found, err := s.store.BlockedEither(ctx, viewer, miss)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range miss {
+		s.blocked.Set(orderedPair(viewer, id), found[id])
+		if found[id] {
+			out[id] = true
+		}
+	}
+	return out, nil
 }

@@ -208,7 +208,7 @@ func (s *Server) apiAccountStatuses(w http.ResponseWriter, r *http.Request) erro
 	if len(views) > 0 {
 		s.setLinks(w, r, views[0].Post.ID, views[len(views)-1].Post.ID)
 	}
-	writeJSON(w, http.StatusOK, s.statusEntities(views))
+	s.writeStatuses(w, views)
 	return nil
 }
 

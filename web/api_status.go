@@ -145,6 +145,6 @@ func (s *Server) apiHomeTimeline(w http.ResponseWriter, r *http.Request) error {
 	if len(views) > 0 {
 		s.setLinks(w, r, views[0].Post.ID, views[len(views)-1].Post.ID)
 	}
-	writeJSON(w, http.StatusOK, s.statusEntities(views))
+	s.writeStatuses(w, views)
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/pinhole/pinhole/feed"
 	"github.com/pinhole/pinhole/graph"
 	"github.com/pinhole/pinhole/identity"
+	"github.com/pinhole/pinhole/inmem"
 	"github.com/pinhole/pinhole/media"
 	"github.com/pinhole/pinhole/posts"
 )
@@ -65,6 +66,7 @@ type Server struct {
 	draining atomic.Bool
 	ready    func() error // dependencies reachable
 	mux      *http.ServeMux
+	rendered *inmem.Cache[statusKey, []byte] // status JSON, see statuscache.go
 }
 
 // New returns a server; ready reports whether dependencies are reachable.
@@ -72,7 +74,8 @@ func New(cfg Config, svc Services, ready func() error, log *slog.Logger, now fun
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, svc: svc, log: log, now: now, ready: ready, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, log: log, now: now, ready: ready, mux: http.NewServeMux(),
+		rendered: inmem.NewCache[statusKey, []byte](50_000, 10*time.Minute, now)}
 	pages, err := parseTemplates(s.funcs())
 	if err != nil {
 		return nil, err

@@ -152,7 +152,8 @@ func (m *Main) Open(ctx context.Context) error {
 	postSvc := posts.New(postCache, idSvc, graphSvc, mediaSvc, bus, ids, m.Now, m.Log)
 	fc := feed.NewDefaultConfig()
 	fc.CelebrityThreshold = cfg.CelebrityThreshold
-	feedSvc, err := feed.New(fc, st, idSvc, graphSvc, postSvc, m.Now)
+	timelines := cache.NewTimelines(st, 100_000, time.Minute, m.Now)
+	feedSvc, err := feed.New(fc, timelines, idSvc, graphSvc, postSvc, m.Now)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ CREATE TABLE following (
 	id          INTEGER NOT NULL,
 	created_at  INTEGER NOT NULL,
 	PRIMARY KEY (follower_id, followee_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX following_page ON following (follower_id, id);
 CREATE TABLE followers (
 	shard       INTEGER NOT NULL,
@@ -36,7 +36,7 @@ CREATE TABLE followers (
 	id          INTEGER NOT NULL,
 	created_at  INTEGER NOT NULL,
 	PRIMARY KEY (followee_id, follower_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX followers_page ON followers (followee_id, id);
 
 CREATE TABLE follow_requests_in (
@@ -46,14 +46,14 @@ CREATE TABLE follow_requests_in (
 	id         INTEGER NOT NULL,
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (to_id, from_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX follow_requests_in_page ON follow_requests_in (to_id, id);
 CREATE TABLE follow_requests_out (
 	shard   INTEGER NOT NULL,
 	from_id INTEGER NOT NULL,
 	to_id   INTEGER NOT NULL,
 	PRIMARY KEY (from_id, to_id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE blocks (
 	shard      INTEGER NOT NULL,
@@ -61,13 +61,13 @@ CREATE TABLE blocks (
 	blocked_id INTEGER NOT NULL,
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (blocker_id, blocked_id)
-);
+) WITHOUT ROWID;
 CREATE TABLE blocked_by (
 	shard      INTEGER NOT NULL,
 	blocked_id INTEGER NOT NULL,
 	blocker_id INTEGER NOT NULL,
 	PRIMARY KEY (blocked_id, blocker_id)
-);
+) WITHOUT ROWID;
 
 -- Comments live on their post's shard, so a thread is one query.
 CREATE TABLE posts (
@@ -89,14 +89,14 @@ CREATE TABLE post_tags (
 	post_id INTEGER NOT NULL,
 	tag     TEXT NOT NULL,
 	PRIMARY KEY (post_id, tag)
-);
+) WITHOUT ROWID;
 CREATE TABLE post_mentions (
 	shard      INTEGER NOT NULL,
 	post_id    INTEGER NOT NULL,
 	account_id INTEGER NOT NULL,
 	username   TEXT NOT NULL,
 	PRIMARY KEY (post_id, account_id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE media (
 	id          INTEGER PRIMARY KEY,
@@ -122,7 +122,7 @@ CREATE TABLE likes (
 	id         INTEGER NOT NULL,
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (post_id, account_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX likes_page ON likes (post_id, id);
 
 -- Home timelines: a capped cache per member, on the member's shard.
@@ -132,7 +132,7 @@ CREATE TABLE timelines (
 	post_id   INTEGER NOT NULL,
 	author_id INTEGER NOT NULL,
 	PRIMARY KEY (owner_id, post_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX timelines_author ON timelines (owner_id, author_id);
 CREATE INDEX timelines_post ON timelines (post_id);
 CREATE TABLE timeline_state (
