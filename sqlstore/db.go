@@ -163,14 +163,6 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func ids64(ids []pinhole.ID) []int64 {
-	out := make([]int64, len(ids))
-	for i, id := range ids {
-		out[i] = int64(id)
-	}
-	return out
-}
-
 // pageWhere returns the cursor conditions and order for a page over col.
 // With MinID the page is the oldest entries after MinID, returned oldest
 // first; callers that want newest first reverse it.
