@@ -51,7 +51,9 @@ func TestServeDrainsOnSignal(t *testing.T) {
 	env := map[string]string{"PINHOLE_DATA": t.TempDir(), "PINHOLE_LISTEN": addr, "PINHOLE_DRAIN_DELAY": "1s", "PINHOLE_LOG_LEVEL": "error"}
 	done := make(chan error, 1)
 	var stderr bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, &stderr)
+	}()
 	waitReady(t, base)
 
 	cancel() // what SIGTERM does through signal.NotifyContext
