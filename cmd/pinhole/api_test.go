@@ -220,6 +220,7 @@ func TestAPIRejectsBadInput(t *testing.T) {
 		{"UploadWithoutFile", "POST", "/api/v2/media", m.Token, multipartBody(t, map[string]string{"description": "x"}, "", "", nil), 422},
 		{"UploadTooLarge", "POST", "/api/v2/media", m.Token, multipartBody(t, nil, "file", "big.jpg", make([]byte, 3<<20)), 413},
 		{"BadLimit", "GET", "/api/v1/timelines/home?limit=abc", m.Token, nil, 422},
+		{"JSONBodyTooLarge", "POST", "/api/v1/statuses", m.Token, &body{"application/json", []byte(`{"status":"` + strings.Repeat("a", 2<<20) + `"}`)}, 413},
 		{"BadJSON", "POST", "/api/v1/statuses", m.Token, &body{"application/json", []byte("{not json")}, 400},
 		{"UnsupportedContentType", "POST", "/api/v1/statuses", m.Token, &body{"text/csv", []byte("a,b")}, 415},
 		{"SignupWithoutAppToken", "POST", "/api/v1/accounts", "", form("username", "x1", "email", "x1@example.com", "password", "password123"), 401},
