@@ -28,11 +28,7 @@ func blurhashOf(ctx context.Context, m *image.RGBA) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// The library reads Bounds().Max as the size, so the image must sit at
-	// the origin, which resize guarantees only for what it allocates.
-	if small.Bounds().Min != (image.Point{}) {
-		small = flattened(small)
-	}
+	// The library takes Bounds().Max for the size: small is at the origin.
 	hash, err := blurhash.Encode(blurhashX, blurhashY, small)
 	if err != nil {
 		return "", fmt.Errorf("imaging: blurhash: %w", err)

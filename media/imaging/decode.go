@@ -31,6 +31,7 @@ var codecs = map[Format]codec{
 
 // decodeHeader reads the dimensions from the header alone, so an image
 // claiming to be enormous is refused before anything is allocated for it.
+// JPEGs with absurdly many scans are refused too, before decoding them.
 func decodeHeader(f Format, data []byte, maxPixels int64) (hdr image.Config, err error) {
 	defer recoverDecoder(&err)
 	hdr, err = codecs[f].config(bytes.NewReader(data))
@@ -46,6 +47,8 @@ func decodeHeader(f Format, data []byte, maxPixels int64) (hdr image.Config, err
 			w, h, megapixels(w*h), megapixels(maxPixels))
 	case w > MaxSide || h > MaxSide:
 		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image is %d×%d; no side may be longer than %d pixels", w, h, MaxSide)
+	case f == JPEG && jpegScans(data, MaxJPEGScans) > MaxJPEGScans:
+		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image has more than %d scans, which no camera or editor writes", MaxJPEGScans)
 	}
 	return hdr, nil
 }

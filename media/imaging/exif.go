@@ -16,45 +16,18 @@ func jpegOrientation(data []byte) int {
 	return tiffOrientation(tiff)
 }
 
-// jpegExif returns the TIFF structure inside the first APP1 "Exif" segment,
-// or nil. It walks the marker segments up to the first scan: metadata that
-// matters comes before the image data.
+// jpegExif returns the TIFF structure inside the first APP1 "Exif" segment
+// before the first scan, or nil.
 func jpegExif(data []byte) []byte {
-	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
-		return nil
-	}
-	i := 2
-	for {
-		if i >= len(data) || data[i] != 0xff {
-			return nil
+	var tiff []byte
+	walkJPEG(data, func(marker byte, payload []byte) bool {
+		if marker == 0xe1 && bytes.HasPrefix(payload, []byte("Exif\x00\x00")) {
+			tiff = payload[6:]
+			return false
 		}
-		for i < len(data) && data[i] == 0xff { // fill bytes may precede a marker
-			i++
-		}
-		if i >= len(data) {
-			return nil
-		}
-		marker := data[i]
-		i++
-		switch {
-		case marker == 0x01 || marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7):
-			continue // standalone markers carry no length
-		case marker == 0x00 || marker == 0xd9 || marker == 0xda:
-			return nil // not a marker, end of image, or start of scan
-		}
-		if i+2 > len(data) {
-			return nil
-		}
-		n := int(binary.BigEndian.Uint16(data[i:])) // counts its own two bytes
-		if n < 2 || i+n > len(data) {
-			return nil
-		}
-		segment := data[i+2 : i+n]
-		if marker == 0xe1 && bytes.HasPrefix(segment, []byte("Exif\x00\x00")) {
-			return segment[6:]
-		}
-		i += n
-	}
+		return marker != markerSOS
+	})
+	return tiff
 }
 
 // tiffOrientation reads tag 0x0112 (Orientation) from IFD0 of a TIFF

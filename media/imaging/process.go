@@ -1,3 +1,9 @@
+// Package imaging checks uploaded images and renders the sizes Pinhole
+// serves: it sniffs the format from the bytes, refuses images too large to
+// decode safely, turns JPEGs upright by their EXIF orientation, and
+// re-encodes every variant as a JPEG without any of the source's metadata.
+// It is pure Go: the standard decoders, golang.org/x/image for WebP and
+// resampling, and a blurhash encoder.
 package imaging
 
 import (

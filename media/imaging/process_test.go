@@ -55,6 +55,21 @@ func TestProcess(t *testing.T) {
 		}
 	})
 
+	t.Run("RejectsScanBomb", func(t *testing.T) {
+		t.Parallel()
+		// 7000×7000 in about 4 kB: decoding all its scans would take
+		// seconds of CPU per upload.
+		_, err := Process(context.Background(), bytes.NewReader(scanBomb(7000, 7000, MaxJPEGScans+1)), NewDefaultConfig())
+		if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID ||
+			msg != "image has more than 50 scans, which no camera or editor writes" {
+			t.Errorf("error = %q %q, want EINVALID about scans", code, msg)
+		}
+		res := mustProcess(t, scanBomb(64, 48, MaxJPEGScans))
+		if res.Width != 64 || res.Height != 48 {
+			t.Errorf("at the limit: result %d×%d, want 64×48", res.Width, res.Height)
+		}
+	})
+
 	t.Run("RejectsNonImage", func(t *testing.T) {
 		t.Parallel()
 		for _, data := range [][]byte{nil, []byte("just some text"), []byte("%PDF-1.7\n")} {
@@ -189,7 +204,7 @@ func TestProcess(t *testing.T) {
 		comment := []byte("\xff\xfe\x00\x00" + secret)
 		binary.BigEndian.PutUint16(comment[2:], uint16(len(comment)-2))
 
-		src := withSegments(mustJPEG(t, photo(1600, 1200), 90), exif, xmp, icc, comment)
+		src := withSegments(mustJPEG(t, photo(1200, 900), 90), exif, xmp, icc, comment)
 		res := mustProcess(t, src)
 		if len(res.Variants) != 4 {
 			t.Fatalf("got %d variants, want 4", len(res.Variants))
@@ -212,22 +227,28 @@ func TestProcess(t *testing.T) {
 		t.Parallel()
 		type size struct{ w, h int }
 		tests := []struct {
-			name string
-			src  size
-			want map[string]size
+			name        string
+			src         size // as stored
+			orientation uint16
+			upright     size
+			want        map[string]size
 		}{
-			{"Landscape", size{2000, 1500}, map[string]size{"1080": {1080, 810}, "640": {640, 480}, "320": {320, 240}, "thumb": {150, 150}}},
-			{"Portrait", size{1500, 2000}, map[string]size{"1080": {1080, 1440}, "640": {640, 853}, "320": {320, 427}, "thumb": {150, 150}}},
-			{"NarrowerThan1080IsNotUpscaled", size{500, 400}, map[string]size{"1080": {500, 400}, "640": {500, 400}, "320": {320, 256}, "thumb": {150, 150}}},
-			{"TinyStillGetsAFullThumb", size{100, 60}, map[string]size{"1080": {100, 60}, "640": {100, 60}, "320": {100, 60}, "thumb": {150, 150}}},
-			{"Panorama", size{6000, 1000}, map[string]size{"1080": {1080, 180}, "640": {640, 107}, "320": {320, 53}, "thumb": {150, 150}}},
+			{"Landscape", size{2000, 1500}, 1, size{2000, 1500}, map[string]size{"1080": {1080, 810}, "640": {640, 480}, "320": {320, 240}, "thumb": {150, 150}}},
+			{"Portrait", size{1200, 1600}, 1, size{1200, 1600}, map[string]size{"1080": {1080, 1440}, "640": {640, 853}, "320": {320, 427}, "thumb": {150, 150}}},
+			{"NarrowerThan1080IsNotUpscaled", size{500, 400}, 1, size{500, 400}, map[string]size{"1080": {500, 400}, "640": {500, 400}, "320": {320, 256}, "thumb": {150, 150}}},
+			{"TinyStillGetsAFullThumb", size{100, 60}, 1, size{100, 60}, map[string]size{"1080": {100, 60}, "640": {100, 60}, "320": {100, 60}, "thumb": {150, 150}}},
+			{"TurnedByExif", size{1200, 900}, 6, size{900, 1200}, map[string]size{"1080": {900, 1200}, "640": {640, 853}, "320": {320, 427}, "thumb": {150, 150}}},
+			{"WideSliver", size{3000, 2}, 1, size{3000, 2}, map[string]size{"1080": {1080, 1}, "640": {640, 1}, "320": {320, 1}, "thumb": {150, 150}}},
+			{"TallSliver", size{2, 3000}, 1, size{2, 3000}, map[string]size{"1080": {2, 3000}, "640": {2, 3000}, "320": {2, 3000}, "thumb": {150, 150}}},
+			{"Panorama", size{3000, 500}, 1, size{3000, 500}, map[string]size{"1080": {1080, 180}, "640": {640, 107}, "320": {320, 53}, "thumb": {150, 150}}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel()
-				res := mustProcess(t, mustJPEG(t, photo(tt.src.w, tt.src.h), 90))
-				if res.Width != tt.src.w || res.Height != tt.src.h || res.Format != JPEG {
-					t.Errorf("result = %s %d×%d, want jpeg %d×%d", res.Format, res.Width, res.Height, tt.src.w, tt.src.h)
+				src := withSegments(mustJPEG(t, photo(tt.src.w, tt.src.h), 90), orientationExif(binary.BigEndian, tt.orientation))
+				res := mustProcess(t, src)
+				if res.Width != tt.upright.w || res.Height != tt.upright.h || res.Format != JPEG {
+					t.Errorf("result = %s %d×%d, want jpeg %d×%d", res.Format, res.Width, res.Height, tt.upright.w, tt.upright.h)
 				}
 				var names []string
 				for _, v := range res.Variants {
@@ -296,7 +317,7 @@ func TestProcess(t *testing.T) {
 
 	t.Run("ComputesBlurhash", func(t *testing.T) {
 		t.Parallel()
-		for _, m := range []image.Image{solid(300, 200, red), photo(2000, 1500), photo(30, 900)} {
+		for _, m := range []image.Image{solid(300, 200, red), photo(800, 600), photo(30, 900)} {
 			res := mustProcess(t, mustJPEG(t, m, 90))
 			x, y, err := blurhash.Components(res.Blurhash)
 			if err != nil || x != 4 || y != 3 || len(res.Blurhash) != 4+2*4*3 {
@@ -388,6 +409,7 @@ func FuzzProcess(f *testing.F) {
 	f.Add([]byte("\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM\x00\x2a\xff\xff\xff\xff"))
 	f.Add([]byte("GIF89a\x10\x00\x10\x00\x80\x00\x00"))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8X"))
+	f.Add(scanBomb(16, 16, 3))
 	f.Add([]byte("not an image"))
 
 	// A small pixel limit keeps each run fast; the limit itself is what

@@ -23,57 +23,61 @@ func scaledSize(w, h, maxW int) (int, int) {
 }
 
 // resize renders src at exactly dw×dh as an opaque RGBA image, composited
-// over white. It never modifies src and may return it when nothing changes.
+// over white, with its top-left corner at the origin. It never modifies src
+// and may return it when nothing changes.
 //
 // Large reductions go in two steps, as libvips does: a cheap box average
 // and bilinear pass down to twice the target, then CatmullRom, which is
 // sharp but costs in proportion to the source it reads.
 func resize(ctx context.Context, src image.Image, dw, dh int) (*image.RGBA, error) {
 	sb := src.Bounds()
+	opaque := isOpaque(src) // may scan every pixel: once per resize
 	if sb.Dx() == dw && sb.Dy() == dh {
-		if m, ok := src.(*image.RGBA); ok && sb.Min == (image.Point{}) && m.Opaque() {
+		if m, ok := src.(*image.RGBA); ok && sb.Min == (image.Point{}) && opaque {
 			return m, nil
 		}
-		return flattened(src), nil
+		dst := canvas(dw, dh, opaque)
+		flatten(dst, dst.Bounds(), src, sb.Min, opaque)
+		return dst, nil
 	}
 	if sb.Dx() >= 2*dw && sb.Dy() >= 2*dh {
 		if k := min(sb.Dx()/(2*dw), sb.Dy()/(2*dh)); k >= 2 {
-			shrunk, err := boxShrink(ctx, src, k)
+			shrunk, err := boxShrink(ctx, src, k, opaque)
 			if err != nil {
 				return nil, err
 			}
-			src = shrunk
+			src, opaque = shrunk, true
 		}
 		if src.Bounds().Size() != image.Pt(2*dw, 2*dh) {
-			mid := canvas(2*dw, 2*dh, isOpaque(src))
-			draw.ApproxBiLinear.Scale(mid, mid.Bounds(), src, src.Bounds(), draw.Over, nil)
-			src = mid
+			mid := canvas(2*dw, 2*dh, opaque)
+			draw.ApproxBiLinear.Scale(mid, mid.Bounds(), src, src.Bounds(), compose(opaque), nil)
+			src, opaque = mid, true
 		}
 	}
-	dst := canvas(dw, dh, isOpaque(src))
-	if err := catmullRom(ctx, dst, src, scaleBudget); err != nil {
+	dst := canvas(dw, dh, opaque)
+	if err := catmullRom(ctx, dst, src, opaque, scaleBudget); err != nil {
 		return nil, err
 	}
 	return dst, nil
 }
 
-// catmullRom scales src into all of dst (which holds white where src may be
-// transparent). When one call would need more than budget bytes of scratch,
+// catmullRom scales src into all of dst, which must be white where src is
+// not opaque. When one call would need more than budget bytes of scratch,
 // it scales in two separable passes over bands instead: horizontally in
 // bands of rows, then vertically in bands of columns. A pass that keeps one
 // axis at 1:1 copies that axis exactly, so the bands join without seams.
-func catmullRom(ctx context.Context, dst *image.RGBA, src image.Image, budget int) error {
+func catmullRom(ctx context.Context, dst *image.RGBA, src image.Image, opaque bool, budget int) error {
 	const scratch = 32 // bytes per (destination column, source row)
 	sr, dr := src.Bounds(), dst.Bounds()
 	dw, dh, sh := dr.Dx(), dr.Dy(), sr.Dy()
 	if dw*sh*scratch <= budget {
-		draw.CatmullRom.Scale(dst, dr, src, sr, draw.Over, nil)
+		draw.CatmullRom.Scale(dst, dr, src, sr, compose(opaque), nil)
 		return nil
 	}
 
 	// One scaler per pass: its weights and scratch are reused by every band
 	// of the same size; only a shorter last band pays for its own.
-	mid := canvas(dw, sh, isOpaque(src))
+	mid := canvas(dw, sh, opaque)
 	rows := max(1, min(sh, budget/(dw*scratch)))
 	across := draw.CatmullRom.NewScaler(dw, rows, sr.Dx(), rows)
 	for y := 0; y < sh; y += rows {
@@ -82,7 +86,7 @@ func catmullRom(ctx context.Context, dst *image.RGBA, src image.Image, budget in
 		}
 		band := image.Rect(0, y, dw, min(y+rows, sh))
 		from := image.Rect(sr.Min.X, sr.Min.Y+band.Min.Y, sr.Max.X, sr.Min.Y+band.Max.Y)
-		across.Scale(mid.SubImage(band).(*image.RGBA), band, src, from, draw.Over, nil)
+		across.Scale(mid.SubImage(band).(*image.RGBA), band, src, from, compose(opaque), nil)
 	}
 
 	cols := max(1, min(dw, budget/(sh*scratch)))
@@ -98,16 +102,26 @@ func catmullRom(ctx context.Context, dst *image.RGBA, src image.Image, budget in
 	return nil
 }
 
+// compose returns how to draw a source onto a white canvas: copy it when it
+// is opaque, composite it otherwise. Passing Src for opaque sources also
+// stops x/image/draw from scanning the whole source for opacity on every
+// call, which banding would turn into a scan per band.
+func compose(opaque bool) draw.Op {
+	if opaque {
+		return draw.Src
+	}
+	return draw.Over
+}
+
 // boxShrink averages every k×k block of src into one pixel, reading src a
 // strip of k rows at a time so any image type costs no more than a strip.
 // Partial blocks at the right and bottom edges average what they have.
-func boxShrink(ctx context.Context, src image.Image, k int) (*image.RGBA, error) {
+func boxShrink(ctx context.Context, src image.Image, k int, opaque bool) (*image.RGBA, error) {
 	b := src.Bounds()
 	sw, sh := b.Dx(), b.Dy()
 	dw, dh := (sw+k-1)/k, (sh+k-1)/k
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
 	strip := image.NewRGBA(image.Rect(0, 0, sw, k))
-	opaque := isOpaque(src)
 	sums := make([]uint64, 3*dw)
 	for dy := range dh {
 		if dy%64 == 0 {
@@ -145,25 +159,14 @@ func boxShrink(ctx context.Context, src image.Image, k int) (*image.RGBA, error)
 	return dst, nil
 }
 
-// flattened returns src converted to an opaque RGBA image at the origin.
-func flattened(src image.Image) *image.RGBA {
-	b := src.Bounds()
-	opaque := isOpaque(src)
-	dst := canvas(b.Dx(), b.Dy(), opaque)
-	flatten(dst, dst.Bounds(), src, b.Min, opaque)
-	return dst
-}
-
 // flatten draws src from sp into r of dst, converting any colour model
 // (YCbCr, CMYK, Gray, Paletted, 16-bit…) to RGB and compositing transparent
 // pixels over white. opaque says whether src is known to be opaque.
 func flatten(dst *image.RGBA, r image.Rectangle, src image.Image, sp image.Point, opaque bool) {
-	if opaque {
-		draw.Draw(dst, r, src, sp, draw.Src)
-		return
+	if !opaque {
+		fillWhite(dst, r)
 	}
-	fillWhite(dst, r)
-	draw.Draw(dst, r, src, sp, draw.Over)
+	draw.Draw(dst, r, src, sp, compose(opaque))
 }
 
 // canvas returns a w×h RGBA image to draw onto: white unless what is drawn

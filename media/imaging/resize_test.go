@@ -43,6 +43,19 @@ func TestResize(t *testing.T) {
 		}
 	})
 
+	t.Run("PutsResultAtOrigin", func(t *testing.T) {
+		sub := solid(40, 40, red).SubImage(image.Rect(10, 10, 30, 30))
+		for _, size := range []image.Point{{20, 20}, {7, 7}} {
+			got, err := resize(ctx, sub, size.X, size.Y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := got.Bounds(); b != (image.Rectangle{Max: size}) {
+				t.Errorf("bounds = %v, want %v at the origin", b, size)
+			}
+		}
+	})
+
 	t.Run("ConvertsEveryColourModelToRGB", func(t *testing.T) {
 		const w, h = 64, 48
 		ycbcr := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
@@ -104,8 +117,8 @@ func TestResize(t *testing.T) {
 
 	t.Run("KeepsEdgesFreeOfTheWhiteCanvas", func(t *testing.T) {
 		// Every path: box and bilinear, CatmullRom in one call and in bands.
-		src := solid(2000, 1500, blue)
-		for _, size := range []image.Point{{1080, 810}, {640, 480}, {150, 150}, {1999, 1499}} {
+		src := solid(1200, 900, blue)
+		for _, size := range []image.Point{{500, 375}, {250, 180}, {150, 150}, {1199, 899}} {
 			got, err := resize(ctx, src, size.X, size.Y)
 			if err != nil {
 				t.Fatal(err)
@@ -128,7 +141,7 @@ func TestResize(t *testing.T) {
 			200, 100, 30, 30, 9,
 			50, 60, 90, 90, 255,
 		})
-		got, err := boxShrink(ctx, src, 2)
+		got, err := boxShrink(ctx, src, 2, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +165,7 @@ func TestResize(t *testing.T) {
 			t.Error("box path: want an error from a cancelled context")
 		}
 		dst := image.NewRGBA(image.Rect(0, 0, 100, 100))
-		if err := catmullRom(cancelled, dst, solid(150, 150, red), 1); err == nil {
+		if err := catmullRom(cancelled, dst, solid(150, 150, red), true, 1); err == nil {
 			t.Error("banded path: want an error from a cancelled context")
 		}
 	})
@@ -188,7 +201,7 @@ func TestCatmullRomInBands(t *testing.T) {
 	scale := func(t *testing.T, src image.Image, size image.Point, budget int) *image.RGBA {
 		t.Helper()
 		m := canvas(size.X, size.Y, isOpaque(src))
-		if err := catmullRom(context.Background(), m, src, budget); err != nil {
+		if err := catmullRom(context.Background(), m, src, isOpaque(src), budget); err != nil {
 			t.Fatal(err)
 		}
 		return m
