@@ -117,6 +117,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data: %w", err)
 	}
 	c.Data = abs
+	if !c.HasRole("worker") {
+		// Events travel on an in-process bus in the embedded mode: the
+		// consumers (feed fan-out) must run in the process that publishes.
+		return fmt.Errorf("--roles %s: with the embedded event bus every process must also run the worker role", strings.Join(c.Roles, ","))
+	}
 	if c.MaxUploadMB < 1 || c.MaxUploadMB > 200 {
 		return fmt.Errorf("--max-upload-mb must be 1..200")
 	}
