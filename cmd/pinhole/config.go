@@ -29,6 +29,8 @@ type Config struct {
 	LogLevel           string
 	LogFormat          string
 
+	envErrs []string // malformed PINHOLE_* variables
+
 	// argon2 overrides the password hashing cost (tests use a cheap one).
 	argon2 *identity.Argon2Params
 }
@@ -43,29 +45,47 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 		}
 		return def
 	}
+	// A variable that is set but malformed is an error, not a default.
+	bad := func(name, want string) {
+		c.envErrs = append(c.envErrs, fmt.Sprintf("PINHOLE_%s=%q is not %s", name, env(name, ""), want))
+	}
 	envInt := func(name string, def int) int {
-		if v, err := strconv.Atoi(env(name, "")); err == nil {
-			return v
+		if env(name, "") == "" {
+			return def
 		}
-		return def
+		v, err := strconv.Atoi(env(name, ""))
+		if err != nil {
+			bad(name, "a whole number")
+		}
+		return v
 	}
 	envBool := func(name string, def bool) bool {
-		if v, err := strconv.ParseBool(env(name, "")); err == nil {
-			return v
+		if env(name, "") == "" {
+			return def
 		}
-		return def
+		v, err := strconv.ParseBool(env(name, ""))
+		if err != nil {
+			bad(name, "true or false")
+		}
+		return v
 	}
 	envDur := func(name string, def time.Duration) time.Duration {
-		if v, err := time.ParseDuration(env(name, "")); err == nil {
-			return v
+		if env(name, "") == "" {
+			return def
 		}
-		return def
+		v, err := time.ParseDuration(env(name, ""))
+		if err != nil {
+			bad(name, "a duration like 5s")
+		}
+		return v
 	}
 	fs.StringVar(&c.Listen, "listen", env("LISTEN", "127.0.0.1:8080"), "HTTP address to listen on (env PINHOLE_LISTEN)")
 	fs.StringVar(&c.Data, "data", env("DATA", "./data"), "data directory: SQLite database and media (env PINHOLE_DATA)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PUBLIC_URL", ""), "the URL members reach Pinhole at; default http://<listen> (env PINHOLE_PUBLIC_URL)")
 	fs.Func("roles", "comma-separated roles to run: web,worker,scheduler (env PINHOLE_ROLES)", func(s string) error { return c.setRoles(s) })
-	_ = c.setRoles(env("ROLES", "web,worker,scheduler"))
+	if err := c.setRoles(env("ROLES", "web,worker,scheduler")); err != nil {
+		c.envErrs = append(c.envErrs, "PINHOLE_ROLES: "+err.Error())
+	}
 	fs.IntVar(&c.LogicalShards, "logical-shards", envInt("LOGICAL_SHARDS", 256), "number of logical shards, fixed when the data is created (env PINHOLE_LOGICAL_SHARDS)")
 	fs.Int64Var(&c.CelebrityThreshold, "celebrity-threshold", int64(envInt("CELEBRITY_THRESHOLD", 10000)), "authors with at least this many followers are merged into feeds at read time (env PINHOLE_CELEBRITY_THRESHOLD)")
 	fs.BoolVar(&c.PasswordGrant, "password-grant", envBool("PASSWORD_GRANT", true), "allow OAuth's password grant (env PINHOLE_PASSWORD_GRANT)")
@@ -106,6 +126,9 @@ func (c *Config) HasRole(r string) bool {
 
 // Validate checks the settings and fills derived defaults.
 func (c *Config) Validate() error {
+	if len(c.envErrs) > 0 {
+		return fmt.Errorf("%s", strings.Join(c.envErrs, "; "))
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("--listen %q: want host:port", c.Listen)
 	}
