@@ -116,29 +116,6 @@ func (p *Posts) Unlike(ctx context.Context, postID, accountID pinhole.ID) (bool,
 }
 
 func (p *Posts) Liked(ctx context.Context, accountID pinhole.ID, postIDs []pinhole.ID) (map[pinhole.ID]bool, error) {
-	out := make(map[pinhole.ID]bool, len(postIDs))
-	var miss []pinhole.ID
-	for _, id := range postIDs {
-		if v, ok := p.liked.Get(likeKey{accountID, id}); ok {
-			if v {
-				out[id] = true
-			}
-		} else {
-			miss = append(miss, id)
-		}
-	}
-	if len(miss) == 0 {
-		return out, nil
-	}
-	found, err := p.PostStore.Liked(ctx, accountID, miss)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range miss {
-		p.liked.Set(likeKey{accountID, id}, found[id])
-		if found[id] {
-			out[id] = true
-		}
-	}
-	return out, nil
+	return inmem.Flags(p.liked, postIDs, func(id pinhole.ID) likeKey { return likeKey{accountID, id} },
+		func(miss []pinhole.ID) (map[pinhole.ID]bool, error) { return p.PostStore.Liked(ctx, accountID, miss) })
 }

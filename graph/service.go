@@ -237,29 +237,6 @@ func (s *Service) FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID
 
 // BlockedEither returns those of ids that block viewer or that viewer blocks.
 func (s *Service) BlockedEither(ctx context.Context, viewer pinhole.ID, ids []pinhole.ID) (map[pinhole.ID]bool, error) {
-	out := map[pinhole.ID]bool{}
-	var miss []pinhole.ID
-	for _, id := range ids {
-		if v, ok := s.blocked.Get(orderedPair(viewer, id)); ok {
-			if v {
-				out[id] = true
-			}
-		} else {
-			miss = append(miss, id)
-		}
-	}
-	if len(miss) == 0 {
-		return out, nil
-	}
-	found, err := s.store.BlockedEither(ctx, viewer, miss)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range miss {
-		s.blocked.Set(orderedPair(viewer, id), found[id])
-		if found[id] {
-			out[id] = true
-		}
-	}
-	return out, nil
+	return inmem.Flags(s.blocked, ids, func(id pinhole.ID) pair { return orderedPair(viewer, id) },
+		func(miss []pinhole.ID) (map[pinhole.ID]bool, error) { return s.store.BlockedEither(ctx, viewer, miss) })
 }

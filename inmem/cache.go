@@ -82,3 +82,34 @@ func (c *Cache[K, V]) Len() int {
 	defer c.mu.Unlock()
 	return c.ll.Len()
 }
+
+// Flags answers a yes/no question for each of ids from c, asking load
+// only about the ids it has no answer for and remembering its answers. The
+// result holds the ids whose answer is yes.
+func Flags[T, K comparable](c *Cache[K, bool], ids []T, key func(T) K, load func([]T) (map[T]bool, error)) (map[T]bool, error) {
+	out := make(map[T]bool, len(ids))
+	var miss []T
+	for _, id := range ids {
+		if v, ok := c.Get(key(id)); ok {
+			if v {
+				out[id] = true
+			}
+		} else {
+			miss = append(miss, id)
+		}
+	}
+	if len(miss) == 0 {
+		return out, nil
+	}
+	found, err := load(miss)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range miss {
+		c.Set(key(id), found[id])
+		if found[id] {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
