@@ -1,0 +1,113 @@
+package web
+
+import (
+	"errors"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+
+	"github.com/pinhole/pinhole"
+)
+
+// composePage is what the compose form needs besides the submitted values.
+type composePage struct {
+	MaxCaption int
+	MaxPhotos  int
+	MaxAlt     int
+	MaxMB      int64 // the whole upload
+}
+
+func (s *Server) composeLimits() composePage {
+	return composePage{MaxCaption: pinhole.MaxCaptionLen, MaxPhotos: pinhole.MaxPhotosInPost, MaxAlt: pinhole.MaxAltTextLen, MaxMB: s.cfg.MaxUploadBytes >> 20}
+}
+
+func (s *Server) pageCompose(w http.ResponseWriter, r *http.Request) {
+	if s.loginFirst(w, r, "/new") == nil {
+		return
+	}
+	s.renderPage(w, r, http.StatusOK, "compose", pageData{Title: "New post", Data: s.composeLimits()})
+}
+
+// postCompose uploads the chosen photos, each with its alt text (alt_N,
+// or the shared alt field), then publishes the post.
+func (s *Server) postCompose(w http.ResponseWriter, r *http.Request) {
+	me := s.loginFirst(w, r, "/new")
+	if me == nil {
+		return
+	}
+	form, err := s.parseForm(w, r)
+	if err != nil {
+		s.composeError(w, r, err, form, true)
+		return
+	}
+	var files []*multipart.FileHeader
+	if r.MultipartForm != nil {
+		files = r.MultipartForm.File["photos"]
+	}
+	switch {
+	case len(files) == 0 || (len(files) == 1 && files[0].Size == 0):
+		err = pinhole.Errorf(pinhole.EINVALID, "Choose at least one photo to share.")
+	case len(files) > pinhole.MaxPhotosInPost:
+		err = pinhole.Errorf(pinhole.EINVALID, "A post can have at most %d photos; you chose %d.", pinhole.MaxPhotosInPost, len(files))
+	}
+	if err != nil {
+		s.composeError(w, r, err, form, len(files) > 0 && files[0].Size > 0)
+		return
+	}
+	post := pinhole.NewPost{Caption: form.Get("caption")}
+	for i, fh := range files {
+		alt := form.Get("alt_" + strconv.Itoa(i))
+		if alt == "" {
+			alt = form.Get("alt")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.composeError(w, r, pinhole.Errorf(pinhole.EINVALID, "Could not read photo %d; choose it again.", i+1), form, true)
+			return
+		}
+		m, err := s.svc.Media.Upload(r.Context(), me.ID, f, alt)
+		f.Close()
+		if err != nil {
+			if len(files) > 1 && pinhole.ErrorCode(err) == pinhole.EINVALID {
+				err = pinhole.Errorf(pinhole.EINVALID, "Photo %d (%s): %s", i+1, truncate(fh.Filename, 60), pinhole.ErrorMessage(err))
+			}
+			s.composeError(w, r, err, form, true)
+			return
+		}
+		post.MediaIDs = append(post.MediaIDs, m.ID)
+	}
+	v, err := s.svc.Posts.Create(r.Context(), me, post)
+	if err != nil {
+		s.composeError(w, r, err, form, true)
+		return
+	}
+	http.Redirect(w, r, "/p/"+v.Post.ID.String(), http.StatusSeeOther)
+}
+
+// composeError shows the compose form again with what to fix. Chosen
+// photos must be chosen again: browsers never refill file inputs.
+func (s *Server) composeError(w http.ResponseWriter, r *http.Request, err error, form map[string][]string, chosen bool) {
+	code := pinhole.ErrorCode(err)
+	if code != pinhole.EINVALID && code != pinhole.ETOOLARGE && code != pinhole.EUNAVAILABLE && code != pinhole.ERATELIMITED {
+		s.fail(w, r, err)
+		return
+	}
+	var e *pinhole.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())+1))
+	}
+	get := func(k string) string {
+		if vs := form[k]; len(vs) > 0 {
+			return vs[0]
+		}
+		return ""
+	}
+	msg := pinhole.ErrorMessage(err)
+	if chosen {
+		msg += " Choose your photos again before sharing."
+	}
+	s.renderPage(w, r, statusOf(err), "compose", pageData{
+		Title: "New post", Data: s.composeLimits(), Error: msg,
+		Form: map[string]string{"caption": get("caption"), "alt": get("alt")},
+	})
+}
