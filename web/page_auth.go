@@ -99,8 +99,13 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 // parseForm reads a page form post (urlencoded or multipart) and checks
 // its CSRF token.
 func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	return s.parseFormUpTo(w, r, s.cfg.MaxUploadBytes)
+}
+
+// parseFormUpTo is parseForm with a multipart body limit of its own.
+func (s *Server) parseFormUpTo(w http.ResponseWriter, r *http.Request, multipartLimit int64) (url.Values, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUploadBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, multipartLimit)
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
 			return nil, bodyError(err, "form")
 		}

@@ -15,10 +15,11 @@ type composePage struct {
 	MaxPhotos  int
 	MaxAlt     int
 	MaxMB      int64 // the whole upload
+	PhotoMB    int64 // each photo
 }
 
 func (s *Server) composeLimits() composePage {
-	return composePage{MaxCaption: pinhole.MaxCaptionLen, MaxPhotos: pinhole.MaxPhotosInPost, MaxAlt: pinhole.MaxAltTextLen, MaxMB: s.cfg.MaxUploadBytes >> 20}
+	return composePage{MaxCaption: pinhole.MaxCaptionLen, MaxPhotos: pinhole.MaxPhotosInPost, MaxAlt: pinhole.MaxAltTextLen, MaxMB: s.cfg.MaxPostBytes >> 20, PhotoMB: s.svc.Media.Config().MaxUploadBytes >> 20}
 }
 
 func (s *Server) pageCompose(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +36,7 @@ func (s *Server) postCompose(w http.ResponseWriter, r *http.Request) {
 	if me == nil {
 		return
 	}
-	form, err := s.parseForm(w, r)
+	form, err := s.parseFormUpTo(w, r, s.cfg.MaxPostBytes)
 	if err != nil {
 		s.composeError(w, r, err, form, true)
 		return

@@ -26,13 +26,14 @@ type Config struct {
 	PublicURL      string // the URL members reach Pinhole at, no trailing slash
 	InstanceTitle  string
 	MaxBodyBytes   int64 // non-upload request bodies
-	MaxUploadBytes int64 // whole multipart upload requests (photos + fields)
+	MaxUploadBytes int64 // whole multipart upload requests of one photo (photo + fields)
+	MaxPostBytes   int64 // the compose form: up to ten photos and the caption
 	TrustProxy     bool  // take the client IP from X-Forwarded-For
 }
 
 // NewDefaultConfig returns the defaults for a public URL.
 func NewDefaultConfig(publicURL string) Config {
-	return Config{PublicURL: strings.TrimSuffix(publicURL, "/"), InstanceTitle: "Pinhole", MaxBodyBytes: 1 << 20, MaxUploadBytes: 26 << 20}
+	return Config{PublicURL: strings.TrimSuffix(publicURL, "/"), InstanceTitle: "Pinhole", MaxBodyBytes: 1 << 20, MaxUploadBytes: 26 << 20, MaxPostBytes: 251 << 20}
 }
 
 // Validate checks the settings.
@@ -41,7 +42,7 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("web: public URL %q must be an absolute http(s) URL", c.PublicURL)
 	}
-	if c.MaxBodyBytes < 1024 || c.MaxUploadBytes < c.MaxBodyBytes {
+	if c.MaxBodyBytes < 1024 || c.MaxUploadBytes < c.MaxBodyBytes || c.MaxPostBytes < c.MaxUploadBytes {
 		return fmt.Errorf("web: body limits are too small")
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pinhole/pinhole"
 	"io"
 	"log/slog"
 	"net"
@@ -185,6 +186,7 @@ func (m *Main) Listen(ctx context.Context) error {
 	m.ln, m.Addr = ln, ln.Addr().String()
 	wc := web.NewDefaultConfig(m.publicURL())
 	wc.MaxUploadBytes = int64(m.Config.MaxUploadMB+1) << 20
+	wc.MaxPostBytes = int64(m.Config.MaxUploadMB*pinhole.MaxPhotosInPost+1) << 20
 	wc.TrustProxy = m.Config.TrustProxy
 	srv, err := web.New(wc, m.Services, m.ready, m.Log, m.Now)
 	if err != nil {

@@ -36,19 +36,19 @@ func decodeHeader(f Format, data []byte, maxPixels int64) (hdr image.Config, err
 	defer recoverDecoder(&err)
 	hdr, err = codecs[f].config(bytes.NewReader(data))
 	if err != nil {
-		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image could not be decoded: %v", err)
+		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image could not be decoded: %v", err)
 	}
 	w, h := int64(hdr.Width), int64(hdr.Height)
 	switch {
 	case w < 1 || h < 1:
-		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image is %d×%d; it has no pixels", w, h)
+		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image is %d×%d; it has no pixels", w, h)
 	case w*h > maxPixels:
-		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image is %d×%d = %s megapixels; the limit is %s",
+		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image is %d×%d = %s megapixels; the limit is %s",
 			w, h, megapixels(w*h), megapixels(maxPixels))
 	case w > MaxSide || h > MaxSide:
-		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image is %d×%d; no side may be longer than %d pixels", w, h, MaxSide)
+		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image is %d×%d; no side may be longer than %d pixels", w, h, MaxSide)
 	case f == JPEG && jpegScans(data, MaxJPEGScans) > MaxJPEGScans:
-		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "image has more than %d scans, which no camera or editor writes", MaxJPEGScans)
+		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image has more than %d scans, which no camera or editor writes", MaxJPEGScans)
 	}
 	return hdr, nil
 }
@@ -59,7 +59,7 @@ func decode(f Format, data []byte, hdr image.Config) (m image.Image, err error) 
 	defer recoverDecoder(&err)
 	m, err = codecs[f].decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, pinhole.Errorf(pinhole.EINVALID, "image could not be decoded: %v", err)
+		return nil, pinhole.Errorf(pinhole.EINVALID, "The image could not be decoded: %v", err)
 	}
 	full := image.Rect(0, 0, hdr.Width, hdr.Height)
 	b := m.Bounds()
@@ -69,7 +69,7 @@ func decode(f Format, data []byte, hdr image.Config) (m image.Image, err error) 
 	// A GIF frame may cover only part of its screen; the rest is background,
 	// which browsers show as transparent, so here it turns white.
 	if !b.In(full) {
-		return nil, pinhole.Errorf(pinhole.EINVALID, "image could not be decoded: the picture lies outside its own bounds")
+		return nil, pinhole.Errorf(pinhole.EINVALID, "The image could not be decoded: the picture lies outside its own bounds")
 	}
 	c := canvas(hdr.Width, hdr.Height, false)
 	draw.Draw(c, b, m, b.Min, draw.Over)
@@ -80,7 +80,7 @@ func decode(f Format, data []byte, hdr image.Config) (m image.Image, err error) 
 // are not meant to panic, but hostile input must never take the server down.
 func recoverDecoder(err *error) {
 	if r := recover(); r != nil {
-		*err = pinhole.Errorf(pinhole.EINVALID, "image could not be decoded: the data is malformed")
+		*err = pinhole.Errorf(pinhole.EINVALID, "The image could not be decoded: the data is malformed")
 	}
 }
 

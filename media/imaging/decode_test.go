@@ -49,12 +49,12 @@ func TestDecodeHeader(t *testing.T) {
 		maxPixels int64
 		want      string // message
 	}{
-		{"OverMaxPixels", pngHeader(100000, 100000), cfg.MaxPixels, "image is 100000×100000 = 10000 megapixels; the limit is 50"},
-		{"JustOverMaxPixels", pngHeader(7072, 7071), cfg.MaxPixels, "image is 7072×7071 = 50.006112 megapixels; the limit is 50"},
-		{"OverSmallLimit", pngHeader(101, 100), 10_000, "image is 101×100 = 0.0101 megapixels; the limit is 0.01"},
-		{"OverMaxSide", pngHeader(30001, 1), cfg.MaxPixels, "image is 30001×1; no side may be longer than 30000 pixels"},
-		{"PNGZeroWidth", pngHeader(0, 10), cfg.MaxPixels, "image could not be decoded: png: invalid format: non-positive dimension"},
-		{"GIFZeroSize", []byte("GIF89a\x00\x00\x00\x00\x00\x00\x00"), cfg.MaxPixels, "image is 0×0; it has no pixels"},
+		{"OverMaxPixels", pngHeader(100000, 100000), cfg.MaxPixels, "The image is 100000×100000 = 10000 megapixels; the limit is 50"},
+		{"JustOverMaxPixels", pngHeader(7072, 7071), cfg.MaxPixels, "The image is 7072×7071 = 50.006112 megapixels; the limit is 50"},
+		{"OverSmallLimit", pngHeader(101, 100), 10_000, "The image is 101×100 = 0.0101 megapixels; the limit is 0.01"},
+		{"OverMaxSide", pngHeader(30001, 1), cfg.MaxPixels, "The image is 30001×1; no side may be longer than 30000 pixels"},
+		{"PNGZeroWidth", pngHeader(0, 10), cfg.MaxPixels, "The image could not be decoded: png: invalid format: non-positive dimension"},
+		{"GIFZeroSize", []byte("GIF89a\x00\x00\x00\x00\x00\x00\x00"), cfg.MaxPixels, "The image is 0×0; it has no pixels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +161,7 @@ func TestRecoverDecoder(t *testing.T) {
 		defer recoverDecoder(&err)
 		panic("index out of range")
 	}()
-	if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID || msg != "image could not be decoded: the data is malformed" {
+	if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID || msg != "The image could not be decoded: the data is malformed" {
 		t.Errorf("error = %q %q, want EINVALID and a message that hides the panic", code, msg)
 	}
 }

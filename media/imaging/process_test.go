@@ -47,7 +47,7 @@ func TestProcess(t *testing.T) {
 		_, err := Process(context.Background(), bytes.NewReader(bomb), NewDefaultConfig())
 		runtime.ReadMemStats(&after)
 		if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID ||
-			msg != "image is 100000×100000 = 10000 megapixels; the limit is 50" {
+			msg != "The image is 100000×100000 = 10000 megapixels; the limit is 50" {
 			t.Fatalf("error = %q %q, want EINVALID with the size and the limit", code, msg)
 		}
 		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
@@ -61,7 +61,7 @@ func TestProcess(t *testing.T) {
 		// seconds of CPU per upload.
 		_, err := Process(context.Background(), bytes.NewReader(scanBomb(7000, 7000, MaxJPEGScans+1)), NewDefaultConfig())
 		if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID ||
-			msg != "image has more than 50 scans, which no camera or editor writes" {
+			msg != "The image has more than 50 scans, which no camera or editor writes" {
 			t.Errorf("error = %q %q, want EINVALID about scans", code, msg)
 		}
 		res := mustProcess(t, scanBomb(64, 48, MaxJPEGScans))
@@ -75,7 +75,7 @@ func TestProcess(t *testing.T) {
 		for _, data := range [][]byte{nil, []byte("just some text"), []byte("%PDF-1.7\n")} {
 			_, err := Process(context.Background(), bytes.NewReader(data), NewDefaultConfig())
 			if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID ||
-				msg != "file is not a supported image (JPEG, PNG, WebP or GIF)" {
+				msg != "The file is not a supported image; choose a JPEG, PNG, WebP or GIF photo" {
 				t.Errorf("%q: error = %q %q, want EINVALID", data, code, msg)
 			}
 		}

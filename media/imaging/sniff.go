@@ -32,5 +32,5 @@ func Sniff(head []byte) (Format, error) {
 	case len(head) >= 12 && string(head[0:4]) == "RIFF" && string(head[8:12]) == "WEBP":
 		return WebP, nil
 	}
-	return "", pinhole.Errorf(pinhole.EINVALID, "file is not a supported image (JPEG, PNG, WebP or GIF)")
+	return "", pinhole.Errorf(pinhole.EINVALID, "The file is not a supported image; choose a JPEG, PNG, WebP or GIF photo")
 }

@@ -60,7 +60,7 @@ func TestSniff(t *testing.T) {
 				t.Errorf("%s: Sniff() = %q, %v; want an EINVALID error", tt.name, got, err)
 				continue
 			}
-			if msg, want := pinhole.ErrorMessage(err), "file is not a supported image (JPEG, PNG, WebP or GIF)"; msg != want {
+			if msg, want := pinhole.ErrorMessage(err), "The file is not a supported image; choose a JPEG, PNG, WebP or GIF photo"; msg != want {
 				t.Errorf("%s: message = %q, want %q", tt.name, msg, want)
 			}
 		}
