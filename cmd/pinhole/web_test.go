@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// page fetches a page and returns its status and HTML.
+func page(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func postForm(t *testing.T, c *http.Client, u string, v url.Values) (*http.Response, string) {
+	t.Helper()
+	res, err := c.PostForm(u, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// TestWebForms drives the pages without JavaScript, as a browser with
+// scripts off would.
+func TestWebForms(t *testing.T) {
+	s := MustStart(t)
+	c := s.browser()
+
+	t.Run("SignupShowsWhatToFix", func(t *testing.T) {
+		csrf := csrfFrom(t, c, s.URL+"/signup")
+		res, body := postForm(t, c, s.URL+"/signup", url.Values{"csrf": {csrf}, "username": {"bad name!"}, "email": {"x@example.com"}, "password": {"long enough"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Username may only contain") || !strings.Contains(body, `value="bad name!"`) {
+			t.Fatalf("got %d; want 422 with the message and the form refilled", res.StatusCode)
+		}
+	})
+
+	t.Run("FormsWithoutCSRFTokenAreRefused", func(t *testing.T) {
+		res, _ := postForm(t, c, s.URL+"/signup", url.Values{"username": {"someone"}, "email": {"someone@example.com"}, "password": {"long enough"}})
+		if res.StatusCode != http.StatusForbidden {
+			t.Fatalf("signup without a CSRF token: got %d, want 403", res.StatusCode)
+		}
+	})
+
+	t.Run("WrongPasswordIsUnauthorized", func(t *testing.T) {
+		s.MustSignup("formuser")
+		csrf := csrfFrom(t, c, s.URL+"/login")
+		res, body := postForm(t, c, s.URL+"/login", url.Values{"csrf": {csrf}, "login": {"formuser"}, "password": {"nope nope"}})
+		if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Wrong username or password") {
+			t.Fatalf("got %d", res.StatusCode)
+		}
+	})
+
+	t.Run("SignupPostAndSeeItOnTheFeed", func(t *testing.T) {
+		csrf := csrfFrom(t, c, s.URL+"/signup")
+		res, _ := postForm(t, c, s.URL+"/signup", url.Values{"csrf": {csrf}, "username": {"webber"}, "email": {"webber@example.com"}, "password": {"long enough"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("signup: got %d, want 303", res.StatusCode)
+		}
+		csrf = csrfFrom(t, c, s.URL+"/new")
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("csrf", csrf)
+		_ = mw.WriteField("caption", "From the form <script>alert(1)</script> #nojs")
+		_ = mw.WriteField("alt", "a gradient")
+		fw, _ := mw.CreateFormFile("photos", "p.jpg")
+		_, _ = fw.Write(testJPEG(t, 320, 240))
+		_ = mw.Close()
+		res, err := c.Post(s.URL+"/new", mw.FormDataContentType(), &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/p/") {
+			t.Fatalf("compose: got %d Location %q", res.StatusCode, loc)
+		}
+		code, body := page(t, c, s.URL+loc)
+		if code != 200 || !strings.Contains(body, `alt="a gradient"`) || strings.Contains(body, "<script>alert(1)") || !strings.Contains(body, "&lt;script&gt;") {
+			t.Fatalf("post page: %d; want the photo with its alt text and the caption escaped", code)
+		}
+		code, body = page(t, c, s.URL+"/")
+		if code != 200 || !strings.Contains(body, loc) {
+			t.Fatalf("home feed: %d; want a link to %s", code, loc)
+		}
+		code, body = page(t, c, s.URL+"/@webber")
+		if code != 200 || !strings.Contains(body, loc) {
+			t.Fatalf("profile: %d; want the post in the grid", code)
+		}
+	})
+
+	t.Run("ComposeRefusesNonImages", func(t *testing.T) {
+		csrf := csrfFrom(t, c, s.URL+"/new")
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("csrf", csrf)
+		fw, _ := mw.CreateFormFile("photos", "notes.jpg")
+		_, _ = fw.Write([]byte("just some text pretending to be a photo"))
+		_ = mw.Close()
+		res, err := c.Post(s.URL+"/new", mw.FormDataContentType(), &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "not a supported image") {
+			t.Fatalf("got %d; want 422 with a message", res.StatusCode)
+		}
+	})
+
+	t.Run("UnknownPagesAre404", func(t *testing.T) {
+		for _, p := range []string{"/@nobody-here", "/p/123456", "/p/not-a-number", "/no/such/page"} {
+			if code, _ := page(t, c, s.URL+p); code != 404 {
+				t.Errorf("GET %s: got %d, want 404", p, code)
+			}
+		}
+	})
+
+	t.Run("LoggedOutVisitorsAreSentToLogin", func(t *testing.T) {
+		res, err := s.browser().Get(s.URL + "/new")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
+			t.Fatalf("got %d Location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}
