@@ -13,7 +13,7 @@ run:
 
 ## test: run every test (browser and service tests skip with a message when their tools are absent)
 test:
-	$(GO) test $(RACE) -count=1 ./...
+	$(GO) test $(RACE) -count=1 $(TESTFLAGS) ./...
 
 ## build: build bin/pinhole
 build:
