@@ -37,19 +37,21 @@ type Edge struct {
 // "followers" on the followee's) and the counters move with it.
 type GraphStore interface {
 	// Follow makes follower follow followee; false when it already did.
-	Follow(ctx context.Context, follower, followee ID, now time.Time) (bool, error)
+	// The events are written with the change (the outbox), and only when
+	// there was a change; so for every method that takes events.
+	Follow(ctx context.Context, follower, followee ID, now time.Time, events ...Event) (bool, error)
 	// Unfollow removes the follow; false when there was none.
-	Unfollow(ctx context.Context, follower, followee ID) (bool, error)
+	Unfollow(ctx context.Context, follower, followee ID, events ...Event) (bool, error)
 	// CreateFollowRequest records a pending request (idempotent).
-	CreateFollowRequest(ctx context.Context, r *FollowRequest) error
+	CreateFollowRequest(ctx context.Context, r *FollowRequest, events ...Event) error
 	// DeleteFollowRequest removes a pending request; false when none.
 	DeleteFollowRequest(ctx context.Context, from, to ID) (bool, error)
 	// AcceptFollowRequest turns a pending request into a follow;
 	// ENOTFOUND when there is no such request.
-	AcceptFollowRequest(ctx context.Context, from, to ID, now time.Time) error
+	AcceptFollowRequest(ctx context.Context, from, to ID, now time.Time, events ...Event) error
 	ListFollowRequests(ctx context.Context, to ID, page Page) ([]*FollowRequest, error)
 	// Block records the block and removes follows and requests both ways.
-	Block(ctx context.Context, blocker, blocked ID, now time.Time) error
+	Block(ctx context.Context, blocker, blocked ID, now time.Time, events ...Event) error
 	Unblock(ctx context.Context, blocker, blocked ID) error
 	// Relationships returns the viewer's relationship to each of others.
 	Relationships(ctx context.Context, viewer ID, others []ID) (map[ID]*Relationship, error)

@@ -81,19 +81,20 @@ type PostStore interface {
 	// must belong to the author, be ready and unattached: else EINVALID),
 	// stores mentions and tags, and moves the counters (author's posts or
 	// the parent's replies).
-	CreatePost(ctx context.Context, p *Post) error
+	CreatePost(ctx context.Context, p *Post, events ...Event) error
 	FindPost(ctx context.Context, id ID) (*Post, error)
 	// FindPosts returns those of ids that exist, with their media.
 	FindPosts(ctx context.Context, ids []ID) (map[ID]*Post, error)
 	// DeletePost removes a post with its comments, likes and media rows in
 	// one transaction and returns the deleted media so their blobs can go.
-	DeletePost(ctx context.Context, id ID) ([]*Media, error)
+	// A post.deleted event among events gets the media's blob keys.
+	DeletePost(ctx context.Context, id ID, events ...Event) ([]*Media, error)
 	// ListAccountPosts returns an author's posts (not comments), newest first.
 	ListAccountPosts(ctx context.Context, author ID, page Page) ([]ID, error)
 	// ListReplies returns a post's comments, oldest first.
 	ListReplies(ctx context.Context, postID ID, page Page) ([]ID, error)
 	// Like records a like and bumps the count; false when already liked.
-	Like(ctx context.Context, postID, accountID ID, now time.Time) (bool, error)
+	Like(ctx context.Context, postID, accountID ID, now time.Time, events ...Event) (bool, error)
 	Unlike(ctx context.Context, postID, accountID ID) (bool, error)
 	// Liked returns which of postIDs the account liked.
 	Liked(ctx context.Context, accountID ID, postIDs []ID) (map[ID]bool, error)

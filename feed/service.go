@@ -94,7 +94,7 @@ func (s *Service) isCelebrity(a *pinhole.Account) bool {
 // onPostCreated fans a new post out to its author's followers, unless the
 // author is a celebrity (merged at read time instead).
 func (s *Service) onPostCreated(ctx context.Context, e pinhole.Event) error {
-	if e.TargetID != 0 {
+	if e.ParentID != 0 {
 		return nil // a comment
 	}
 	author, err := s.accounts.Account(ctx, e.ActorID)
@@ -220,10 +220,9 @@ func (s *Service) HomeIDs(ctx context.Context, viewer pinhole.ID, page pinhole.P
 	if err != nil {
 		return nil, err
 	}
-	if len(celebs) == 0 {
-		return ids, nil
-	}
-	for _, c := range celebs {
+	// The member's own posts are merged in too: fan-out runs after the
+	// post commits, and a member always reads their own writes.
+	for _, c := range append(celebs, viewer) {
 		more, err := s.posts.RecentPostIDs(ctx, c, page)
 		if err != nil {
 			return nil, err

@@ -20,7 +20,6 @@ type Accounts interface {
 type Service struct {
 	store    pinhole.GraphStore
 	accounts Accounts
-	bus      pinhole.EventBus
 	ids      *pinhole.IDGenerator
 	now      func() time.Time
 	// blocked caches whether a block stands between two accounts (either
@@ -38,13 +37,14 @@ func orderedPair(x, y pinhole.ID) pair {
 }
 
 // New returns the service.
-func New(store pinhole.GraphStore, accounts Accounts, bus pinhole.EventBus, ids *pinhole.IDGenerator, now func() time.Time) *Service {
-	return &Service{store: store, accounts: accounts, bus: bus, ids: ids, now: now,
+func New(store pinhole.GraphStore, accounts Accounts, ids *pinhole.IDGenerator, now func() time.Time) *Service {
+	return &Service{store: store, accounts: accounts, ids: ids, now: now,
 		blocked: inmem.NewCache[pair, bool](1_000_000, 30*time.Second, now)}
 }
 
-func (s *Service) publish(ctx context.Context, typ string, actor, target pinhole.ID) error {
-	return s.bus.Publish(ctx, pinhole.Event{ID: s.ids.Next(actor.Shard()), Type: typ, ActorID: actor, TargetID: target, At: s.now().UTC()})
+// event describes a graph change, to be written with it.
+func (s *Service) event(typ string, actor, target pinhole.ID) pinhole.Event {
+	return pinhole.Event{ID: s.ids.Next(actor.Shard()), Type: typ, ActorID: actor, TargetID: target, At: s.now().UTC()}
 }
 
 // target loads the account acted on, refusing the viewer themself.
@@ -73,17 +73,11 @@ func (s *Service) Follow(ctx context.Context, viewer, id pinhole.ID) (*pinhole.R
 	case rel.Following:
 		return rel, nil
 	case t.Locked:
-		err = s.store.CreateFollowRequest(ctx, &pinhole.FollowRequest{From: viewer, To: id, CreatedAt: s.now().UTC()})
-		if err == nil && !rel.Requested {
-			err = s.publish(ctx, pinhole.EventFollowRequested, viewer, id)
-		}
+		err = s.store.CreateFollowRequest(ctx, &pinhole.FollowRequest{From: viewer, To: id, CreatedAt: s.now().UTC()},
+			s.event(pinhole.EventFollowRequested, viewer, id))
 	default:
-		var created bool
-		created, err = s.store.Follow(ctx, viewer, id, s.now().UTC())
-		if err == nil && created {
-			s.accounts.Forget(viewer, id)
-			err = s.publish(ctx, pinhole.EventFollowed, viewer, id)
-		}
+		_, err = s.store.Follow(ctx, viewer, id, s.now().UTC(), s.event(pinhole.EventFollowed, viewer, id))
+		s.accounts.Forget(viewer, id)
 	}
 	if err != nil {
 		return nil, err
@@ -96,16 +90,10 @@ func (s *Service) Unfollow(ctx context.Context, viewer, id pinhole.ID) (*pinhole
 	if _, err := s.target(ctx, viewer, id, "unfollow"); err != nil {
 		return nil, err
 	}
-	removed, err := s.store.Unfollow(ctx, viewer, id)
-	if err != nil {
+	if _, err := s.store.Unfollow(ctx, viewer, id, s.event(pinhole.EventUnfollowed, viewer, id)); err != nil {
 		return nil, err
 	}
-	if removed {
-		s.accounts.Forget(viewer, id)
-		if err := s.publish(ctx, pinhole.EventUnfollowed, viewer, id); err != nil {
-			return nil, err
-		}
-	}
+	s.accounts.Forget(viewer, id)
 	return s.Relationship(ctx, viewer, id)
 }
 
@@ -115,15 +103,12 @@ func (s *Service) Block(ctx context.Context, viewer, id pinhole.ID) (*pinhole.Re
 	if _, err := s.target(ctx, viewer, id, "block"); err != nil {
 		return nil, err
 	}
-	err := s.store.Block(ctx, viewer, id, s.now().UTC())
+	err := s.store.Block(ctx, viewer, id, s.now().UTC(), s.event(pinhole.EventBlocked, viewer, id))
 	s.blocked.Delete(orderedPair(viewer, id))
 	if err != nil {
 		return nil, err
 	}
 	s.accounts.Forget(viewer, id)
-	if err := s.publish(ctx, pinhole.EventBlocked, viewer, id); err != nil {
-		return nil, err
-	}
 	return s.Relationship(ctx, viewer, id)
 }
 
@@ -161,13 +146,10 @@ func (s *Service) FollowRequests(ctx context.Context, viewer pinhole.ID, page pi
 
 // Authorize approves a follow request.
 func (s *Service) Authorize(ctx context.Context, viewer, from pinhole.ID) (*pinhole.Relationship, error) {
-	if err := s.store.AcceptFollowRequest(ctx, from, viewer, s.now().UTC()); err != nil {
+	if err := s.store.AcceptFollowRequest(ctx, from, viewer, s.now().UTC(), s.event(pinhole.EventFollowed, from, viewer)); err != nil {
 		return nil, err
 	}
 	s.accounts.Forget(viewer, from)
-	if err := s.publish(ctx, pinhole.EventFollowed, from, viewer); err != nil {
-		return nil, err
-	}
 	return s.Relationship(ctx, viewer, from)
 }
 

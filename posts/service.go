@@ -27,7 +27,6 @@ type Graph interface {
 // Media is what posts need of the media context.
 type Media interface {
 	Find(ctx context.Context, id pinhole.ID) (*pinhole.Media, error)
-	DeleteFiles(ctx context.Context, m []*pinhole.Media)
 }
 
 // View is a post as one viewer sees it.
@@ -44,15 +43,14 @@ type Service struct {
 	accounts Accounts
 	graph    Graph
 	media    Media
-	bus      pinhole.EventBus
 	ids      *pinhole.IDGenerator
 	now      func() time.Time
 	log      *slog.Logger
 }
 
 // New returns the service.
-func New(store pinhole.PostStore, accounts Accounts, graph Graph, media Media, bus pinhole.EventBus, ids *pinhole.IDGenerator, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{store: store, accounts: accounts, graph: graph, media: media, bus: bus, ids: ids, now: now, log: log}
+func New(store pinhole.PostStore, accounts Accounts, graph Graph, media Media, ids *pinhole.IDGenerator, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{store: store, accounts: accounts, graph: graph, media: media, ids: ids, now: now, log: log}
 }
 
 // Create publishes a post or a comment.
@@ -93,13 +91,14 @@ func (s *Service) Create(ctx context.Context, author *pinhole.Account, in pinhol
 			return nil, err
 		}
 	}
-	if err := s.store.CreatePost(ctx, p); err != nil {
+	e := pinhole.Event{ID: s.ids.Next(p.ID.Shard()), Type: pinhole.EventPostCreated, ActorID: author.ID, PostID: p.ID, ParentID: p.InReplyToID, At: p.CreatedAt}
+	for _, m := range p.Mentions {
+		e.Mentions = append(e.Mentions, m.AccountID)
+	}
+	if err := s.store.CreatePost(ctx, p, e); err != nil {
 		return nil, err
 	}
 	s.accounts.Forget(author.ID)
-	if err := s.bus.Publish(ctx, pinhole.Event{ID: s.ids.Next(p.ID.Shard()), Type: pinhole.EventPostCreated, ActorID: author.ID, TargetID: p.InReplyToAccountID, PostID: p.ID, At: p.CreatedAt}); err != nil {
-		return nil, err
-	}
 	return s.Get(ctx, author.ID, p.ID)
 }
 
@@ -141,15 +140,12 @@ func (s *Service) Delete(ctx context.Context, viewer, id pinhole.ID) (*View, err
 	if !allowed {
 		return nil, pinhole.Errorf(pinhole.EFORBIDDEN, "You can only delete your own posts and comments on your posts.")
 	}
-	media, err := s.store.DeletePost(ctx, id)
-	if err != nil {
+	// The files go once the deletion has committed: the event names them.
+	e := pinhole.Event{ID: s.ids.Next(id.Shard()), Type: pinhole.EventPostDeleted, ActorID: v.Post.AuthorID, PostID: id, ParentID: v.Post.InReplyToID, At: s.now().UTC()}
+	if _, err := s.store.DeletePost(ctx, id, e); err != nil {
 		return nil, err
 	}
 	s.accounts.Forget(v.Post.AuthorID)
-	s.media.DeleteFiles(ctx, media)
-	if err := s.bus.Publish(ctx, pinhole.Event{ID: s.ids.Next(id.Shard()), Type: pinhole.EventPostDeleted, ActorID: viewer, PostID: id, At: s.now().UTC()}); err != nil {
-		return nil, err
-	}
 	return v, nil
 }
 
@@ -159,14 +155,9 @@ func (s *Service) Like(ctx context.Context, viewer, id pinhole.ID) (*View, error
 	if err != nil {
 		return nil, err
 	}
-	created, err := s.store.Like(ctx, id, viewer, s.now().UTC())
-	if err != nil {
+	e := pinhole.Event{ID: s.ids.Next(id.Shard()), Type: pinhole.EventLiked, ActorID: viewer, TargetID: v.Post.AuthorID, PostID: id, At: s.now().UTC()}
+	if _, err := s.store.Like(ctx, id, viewer, s.now().UTC(), e); err != nil {
 		return nil, err
-	}
-	if created {
-		if err := s.bus.Publish(ctx, pinhole.Event{ID: s.ids.Next(id.Shard()), Type: pinhole.EventLiked, ActorID: viewer, TargetID: v.Post.AuthorID, PostID: id, At: s.now().UTC()}); err != nil {
-			return nil, err
-		}
 	}
 	return s.Get(ctx, viewer, id)
 }

@@ -47,8 +47,9 @@ type Cluster struct {
 
 // Store implements every store interface of the domain on a Cluster.
 type Store struct {
-	c *Cluster
-	d Dialect
+	c      *Cluster
+	d      Dialect
+	outbox pinhole.Outbox // woken after commits that wrote events
 }
 
 // New returns a Store over the cluster.

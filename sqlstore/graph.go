@@ -15,15 +15,20 @@ var _ pinhole.GraphStore = (*Store)(nil)
 // question one account asks about its relationships is answered by its own
 // shard alone.
 
-func (s *Store) Follow(ctx context.Context, follower, followee pinhole.ID, now time.Time) (bool, error) {
+func (s *Store) Follow(ctx context.Context, follower, followee pinhole.ID, now time.Time, events ...pinhole.Event) (bool, error) {
 	var created bool
 	err := s.tx2(ctx, s.of(follower), s.of(followee), func(tf, tt *sql.Tx) error {
 		var err error
-		created, err = s.addFollow(ctx, tf, tt, follower, followee, now)
-		return err
+		if created, err = s.addFollow(ctx, tf, tt, follower, followee, now); err != nil || !created {
+			return err
+		}
+		return s.writeEvents(ctx, tf, events)
 	})
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: follow %d->%d: %w", follower, followee, err)
+	}
+	if created {
+		s.kick(events)
 	}
 	return created, nil
 }
@@ -93,7 +98,7 @@ func (s *Store) removeRequest(ctx context.Context, tFrom, tTo *sql.Tx, from, to 
 	return n > 0, nil
 }
 
-func (s *Store) Unfollow(ctx context.Context, follower, followee pinhole.ID) (bool, error) {
+func (s *Store) Unfollow(ctx context.Context, follower, followee pinhole.ID, events ...pinhole.Event) (bool, error) {
 	var removed bool
 	err := s.tx2(ctx, s.of(follower), s.of(followee), func(tf, tt *sql.Tx) error {
 		var err error
@@ -102,30 +107,46 @@ func (s *Store) Unfollow(ctx context.Context, follower, followee pinhole.ID) (bo
 			return err
 		}
 		// Unfollowing also withdraws a pending request.
-		_, err = s.removeRequest(ctx, tf, tt, follower, followee)
-		return err
+		if _, err = s.removeRequest(ctx, tf, tt, follower, followee); err != nil || !removed {
+			return err
+		}
+		return s.writeEvents(ctx, tf, events)
 	})
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: unfollow %d->%d: %w", follower, followee, err)
 	}
+	if removed {
+		s.kick(events)
+	}
 	return removed, nil
 }
 
-func (s *Store) CreateFollowRequest(ctx context.Context, r *pinhole.FollowRequest) error {
+func (s *Store) CreateFollowRequest(ctx context.Context, r *pinhole.FollowRequest, events ...pinhole.Event) error {
 	if r.ID == 0 {
 		r.ID = s.c.IDs.Next(r.To.Shard())
 	}
+	created := false
 	err := s.tx2(ctx, s.of(r.To), s.of(r.From), func(tt, tf *sql.Tx) error {
-		if _, err := tt.ExecContext(ctx, s.q(`INSERT INTO follow_requests_in (shard, to_id, from_id, id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-			r.To.Shard(), int64(r.To), int64(r.From), int64(r.ID), ms(r.CreatedAt)); err != nil {
+		res, err := tt.ExecContext(ctx, s.q(`INSERT INTO follow_requests_in (shard, to_id, from_id, id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+			r.To.Shard(), int64(r.To), int64(r.From), int64(r.ID), ms(r.CreatedAt))
+		if err != nil {
 			return err
 		}
-		_, err := tf.ExecContext(ctx, s.q(`INSERT INTO follow_requests_out (shard, from_id, to_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
-			r.From.Shard(), int64(r.From), int64(r.To))
-		return err
+		if _, err := tf.ExecContext(ctx, s.q(`INSERT INTO follow_requests_out (shard, from_id, to_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
+			r.From.Shard(), int64(r.From), int64(r.To)); err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		created = true
+		return s.writeEvents(ctx, tt, events)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: create follow request %d->%d: %w", r.From, r.To, err)
+	}
+	if created {
+		s.kick(events)
 	}
 	return nil
 }
@@ -143,7 +164,7 @@ func (s *Store) DeleteFollowRequest(ctx context.Context, from, to pinhole.ID) (b
 	return removed, nil
 }
 
-func (s *Store) AcceptFollowRequest(ctx context.Context, from, to pinhole.ID, now time.Time) error {
+func (s *Store) AcceptFollowRequest(ctx context.Context, from, to pinhole.ID, now time.Time, events ...pinhole.Event) error {
 	err := s.tx2(ctx, s.of(from), s.of(to), func(tf, tt *sql.Tx) error {
 		ok, err := s.removeRequest(ctx, tf, tt, from, to)
 		if err != nil {
@@ -152,12 +173,15 @@ func (s *Store) AcceptFollowRequest(ctx context.Context, from, to pinhole.ID, no
 		if !ok {
 			return pinhole.Errorf(pinhole.ENOTFOUND, "No pending follow request from account %s.", from)
 		}
-		_, err = s.addFollow(ctx, tf, tt, from, to, now)
-		return err
+		if _, err = s.addFollow(ctx, tf, tt, from, to, now); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, tf, events)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: accept follow request %d->%d: %w", from, to, err)
 	}
+	s.kick(events)
 	return nil
 }
 
@@ -187,7 +211,7 @@ func (s *Store) ListFollowRequests(ctx context.Context, to pinhole.ID, page pinh
 	return out, rows.Err()
 }
 
-func (s *Store) Block(ctx context.Context, blocker, blocked pinhole.ID, now time.Time) error {
+func (s *Store) Block(ctx context.Context, blocker, blocked pinhole.ID, now time.Time, events ...pinhole.Event) error {
 	err := s.tx2(ctx, s.of(blocker), s.of(blocked), func(ta, tb *sql.Tx) error {
 		if _, err := ta.ExecContext(ctx, s.q(`INSERT INTO blocks (shard, blocker_id, blocked_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			blocker.Shard(), int64(blocker), int64(blocked), ms(now)); err != nil {
@@ -206,12 +230,15 @@ func (s *Store) Block(ctx context.Context, blocker, blocked pinhole.ID, now time
 		if _, err := s.removeRequest(ctx, ta, tb, blocker, blocked); err != nil {
 			return err
 		}
-		_, err := s.removeRequest(ctx, tb, ta, blocked, blocker)
-		return err
+		if _, err := s.removeRequest(ctx, tb, ta, blocked, blocker); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, ta, events)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: block %d->%d: %w", blocker, blocked, err)
 	}
+	s.kick(events)
 	return nil
 }
 

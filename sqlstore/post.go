@@ -14,7 +14,7 @@ var _ pinhole.PostStore = (*Store)(nil)
 
 const postCols = `id, author_id, caption, in_reply_to_id, in_reply_to_account_id, created_at, likes_count, replies_count`
 
-func (s *Store) CreatePost(ctx context.Context, p *pinhole.Post) error {
+func (s *Store) CreatePost(ctx context.Context, p *pinhole.Post, events ...pinhole.Event) error {
 	err := s.tx(ctx, s.of(p.ID), func(tx *sql.Tx) error {
 		thread := int64(0)
 		if p.InReplyToID != 0 {
@@ -66,11 +66,12 @@ func (s *Store) CreatePost(ctx context.Context, p *pinhole.Post) error {
 				return err
 			}
 		}
-		return nil
+		return s.writeEvents(ctx, tx, events)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: create post: %w", err)
 	}
+	s.kick(events)
 	return nil
 }
 
@@ -166,7 +167,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 	return rows.Err()
 }
 
-func (s *Store) DeletePost(ctx context.Context, id pinhole.ID) ([]*pinhole.Media, error) {
+func (s *Store) DeletePost(ctx context.Context, id pinhole.ID, events ...pinhole.Event) ([]*pinhole.Media, error) {
 	var deleted []*pinhole.Media
 	err := s.tx(ctx, s.of(id), func(tx *sql.Tx) error {
 		var author, parent, thread int64
@@ -208,11 +209,25 @@ func (s *Store) DeletePost(ctx context.Context, id pinhole.ID) ([]*pinhole.Media
 		} else {
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE posts SET replies_count = replies_count - 1 WHERE id = ? AND replies_count > 0`), parent)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// The files outlive the rows: the deletion event names them.
+		for i := range events {
+			if events[i].Type == pinhole.EventPostDeleted {
+				for _, m := range deleted {
+					for _, v := range m.Variants {
+						events[i].MediaKeys = append(events[i].MediaKeys, v.Key)
+					}
+				}
+			}
+		}
+		return s.writeEvents(ctx, tx, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete post %d: %w", id, err)
 	}
+	s.kick(events)
 	return deleted, nil
 }
 
@@ -294,7 +309,7 @@ func (s *Store) ListReplies(ctx context.Context, postID pinhole.ID, page pinhole
 	return ids, nil
 }
 
-func (s *Store) Like(ctx context.Context, postID, accountID pinhole.ID, now time.Time) (bool, error) {
+func (s *Store) Like(ctx context.Context, postID, accountID pinhole.ID, now time.Time, events ...pinhole.Event) (bool, error) {
 	var created bool
 	err := s.tx(ctx, s.of(postID), func(tx *sql.Tx) error {
 		var one int
@@ -308,12 +323,18 @@ func (s *Store) Like(ctx context.Context, postID, accountID pinhole.ID, now time
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			created = true
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE posts SET likes_count = likes_count + 1 WHERE id = ?`), int64(postID))
+			if _, err = tx.ExecContext(ctx, s.q(`UPDATE posts SET likes_count = likes_count + 1 WHERE id = ?`), int64(postID)); err != nil {
+				return err
+			}
+			return s.writeEvents(ctx, tx, events)
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: like %d: %w", postID, err)
+	}
+	if created {
+		s.kick(events)
 	}
 	return created, nil
 }

@@ -37,17 +37,14 @@ func TestAPIPhotoLoop(t *testing.T) {
 		if rel["following"] != true {
 			t.Fatalf("relationship after follow: %v", rel)
 		}
-		home := s.mustList(s.do("GET", "/api/v1/timelines/home", bob.Token, nil), 200)
-		if !contains(ids(home), early) {
-			t.Fatalf("home of bob: got %v, want it to contain %s", ids(home), early)
-		}
+		s.eventually("bob's home has alice's earlier post", func() bool { return contains(s.homeIDs(bob), early) })
 	})
 
 	t.Run("NewPostFansOutToFollowers", func(t *testing.T) {
 		later := s.MustPost(alice, "Second")
-		home := s.mustList(s.do("GET", "/api/v1/timelines/home", bob.Token, nil), 200)
-		if len(home) < 2 || home[0]["id"] != later || home[1]["id"] != early {
-			t.Fatalf("home of bob: got %v, want [%s %s] newest first", ids(home), later, early)
+		s.eventually("bob's home has the new post", func() bool { return contains(s.homeIDs(bob), later) })
+		if home := s.homeIDs(bob); len(home) < 2 || home[0] != later || home[1] != early {
+			t.Fatalf("home of bob: got %v, want [%s %s] newest first", home, later, early)
 		}
 		own := s.mustList(s.do("GET", "/api/v1/timelines/home", alice.Token, nil), 200)
 		if !contains(ids(own), later) {
@@ -119,10 +116,7 @@ func TestAPIPhotoLoop(t *testing.T) {
 
 	t.Run("UnfollowRemovesPostsFromFeed", func(t *testing.T) {
 		s.mustJSON(s.do("POST", "/api/v1/accounts/"+alice.ID+"/unfollow", bob.Token, nil), 200)
-		home := s.mustList(s.do("GET", "/api/v1/timelines/home", bob.Token, nil), 200)
-		if len(home) != 0 {
-			t.Fatalf("home after unfollow: got %v, want empty", ids(home))
-		}
+		s.eventually("bob's home is empty after unfollowing", func() bool { return len(s.homeIDs(bob)) == 0 })
 	})
 
 	t.Run("BlockHidesBothWays", func(t *testing.T) {
@@ -134,9 +128,8 @@ func TestAPIPhotoLoop(t *testing.T) {
 		}
 		s.mustError(s.do("GET", "/api/v1/statuses/"+early, bob.Token, nil), 404)
 		s.mustError(s.do("POST", "/api/v1/accounts/"+alice.ID+"/follow", bob.Token, nil), 403)
-		home := s.mustList(s.do("GET", "/api/v1/timelines/home", bob.Token, nil), 200)
-		if len(home) != 0 {
-			t.Fatalf("bob's home after being blocked: %v", ids(home))
+		if home := s.homeIDs(bob); len(home) != 0 {
+			t.Fatalf("bob's home after being blocked: %v", home)
 		}
 		rels := s.mustList(s.do("GET", "/api/v1/accounts/relationships?id[]="+alice.ID, bob.Token, nil), 200)
 		if rels[0]["blocked_by"] != true {
@@ -186,10 +179,7 @@ func TestAPIPrivateAccount(t *testing.T) {
 	s.mustJSON(s.do("POST", "/api/v1/follow_requests/"+fan.ID+"/authorize", priv.Token, nil), 200)
 	s.mustError(s.do("POST", "/api/v1/follow_requests/"+fan.ID+"/authorize", priv.Token, nil), 404)
 	s.mustJSON(s.do("GET", "/api/v1/statuses/"+post, fan.Token, nil), 200)
-	home := s.mustList(s.do("GET", "/api/v1/timelines/home", fan.Token, nil), 200)
-	if !contains(ids(home), post) {
-		t.Fatalf("approved follower's home lacks the private post: %v", ids(home))
-	}
+	s.eventually("the approved follower's home has the private post", func() bool { return contains(s.homeIDs(fan), post) })
 }
 
 func TestAPIRejectsBadInput(t *testing.T) {

@@ -28,8 +28,14 @@ type Config struct {
 	TrustProxy         bool
 	LogLevel           string
 	LogFormat          string
+	NATS               string // nats://… of an external cluster; empty: embedded
+	// Fault names a point where the process stops itself, for failure
+	// drills (PINHOLE_FAULT); empty in normal operation.
+	Fault string
 
 	envErrs []string // malformed PINHOLE_* variables
+
+	natsPrefix string // subjects and streams of this deployment (tests use their own)
 
 	// argon2 overrides the password hashing cost (tests use a cheap one).
 	argon2 *identity.Argon2Params
@@ -92,6 +98,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", envInt("MAX_UPLOAD_MB", 25), "largest photo upload in MB (env PINHOLE_MAX_UPLOAD_MB)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", envDur("DRAIN_DELAY", 2*time.Second), "on SIGTERM, how long /readyz fails before the listener closes (env PINHOLE_DRAIN_DELAY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take client IPs from X-Forwarded-For (env PINHOLE_TRUST_PROXY)")
+	fs.StringVar(&c.NATS, "nats", env("NATS", ""), "nats://host:port of an external NATS JetStream cluster; empty runs an embedded server in the data directory (env PINHOLE_NATS)")
+	c.Fault = env("FAULT", "")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env PINHOLE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "json"), "json or text (env PINHOLE_LOG_FORMAT)")
 }
@@ -140,10 +148,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data: %w", err)
 	}
 	c.Data = abs
-	if !c.HasRole("worker") {
-		// Events travel on an in-process bus in the embedded mode: the
-		// consumers (feed fan-out) must run in the process that publishes.
-		return fmt.Errorf("--roles %s: with the embedded event bus every process must also run the worker role", strings.Join(c.Roles, ","))
+	if c.NATS == "" && !c.HasRole("worker") {
+		// The embedded NATS server lives inside this process: no other
+		// process can run the consumers.
+		return fmt.Errorf("--roles %s: with the embedded NATS server this process must also run the worker role (or set --nats)", strings.Join(c.Roles, ","))
 	}
 	if c.MaxUploadMB < 1 || c.MaxUploadMB > 200 {
 		return fmt.Errorf("--max-upload-mb must be 1..200")

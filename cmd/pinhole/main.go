@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/pinhole/pinhole/identity"
 	"github.com/pinhole/pinhole/inmem"
 	"github.com/pinhole/pinhole/media"
+	"github.com/pinhole/pinhole/nats"
 	"github.com/pinhole/pinhole/posts"
 	"github.com/pinhole/pinhole/sqlite"
 	"github.com/pinhole/pinhole/sqlstore"
@@ -97,8 +99,12 @@ type Main struct {
 	Web      *web.Server
 	HTTP     *http.Server
 	Addr     string // the listener's address once Open returned
+	Bus      *nats.Conn
+	Relay    *sqlstore.Relay
 
-	ln net.Listener
+	ln     net.Listener
+	stop   context.CancelFunc // ends the background work
+	bgDone sync.WaitGroup
 }
 
 // NewMain returns a Main for a config.
@@ -125,7 +131,20 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	bus := inmem.NewBus(m.Log)
+	nc := nats.NewDefaultConfig(cfg.Data)
+	nc.URL = cfg.NATS
+	if cfg.natsPrefix != "" {
+		nc.Prefix = cfg.natsPrefix
+	}
+	nc.Fault = m.fault
+	bus, err := nats.Open(ctx, nc, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Bus = bus
+	m.Relay = st.NewRelay(bus, m.Log)
+	m.Relay.Fault = m.fault
+	st.SetOutbox(m.Relay)
 	limiter := inmem.NewRateLimiter(m.Now)
 
 	ic := identity.NewDefaultConfig()
@@ -148,9 +167,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	graphSvc := graph.New(st, idSvc, bus, ids, m.Now)
+	graphSvc := graph.New(st, idSvc, ids, m.Now)
 	postCache := cache.NewPosts(st, 100_000, 30*time.Second, m.Now)
-	postSvc := posts.New(postCache, idSvc, graphSvc, mediaSvc, bus, ids, m.Now, m.Log)
+	postSvc := posts.New(postCache, idSvc, graphSvc, mediaSvc, ids, m.Now, m.Log)
 	fc := feed.NewDefaultConfig()
 	fc.CelebrityThreshold = cfg.CelebrityThreshold
 	timelines := cache.NewTimelines(st, 100_000, time.Minute, m.Now)
@@ -158,11 +177,40 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc}
 	if cfg.HasRole("worker") {
 		feedSvc.Subscribe(bus)
+		mediaSvc.Subscribe(bus)
 	}
-	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc}
+	return m.startBackground()
+}
+
+// startBackground starts the worker role's loops: the outbox relay and
+// the event consumers.
+func (m *Main) startBackground() error {
+	bg, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	if !m.Config.HasRole("worker") {
+		return nil
+	}
+	if err := m.Bus.Start(bg); err != nil {
+		return err
+	}
+	m.bgDone.Add(1)
+	go func() {
+		defer m.bgDone.Done()
+		m.Relay.Run(bg)
+	}()
 	return nil
+}
+
+// fault stops the process at a named point when a failure drill asks for
+// it (PINHOLE_FAULT): a crash, not a clean exit.
+func (m *Main) fault(point string) {
+	if m.Config.Fault == point {
+		m.Log.Error("failure drill: stopping the process", "point", point)
+		os.Exit(3)
+	}
 }
 
 // publicURL is the configured public URL or one derived from the listener.
@@ -220,7 +268,7 @@ func (m *Main) ready() error {
 			return fmt.Errorf("database %s: %w", db.Name, err)
 		}
 	}
-	return nil
+	return m.Bus.Ready()
 }
 
 // Shutdown drains: readiness off, wait for the load balancer to notice,
@@ -245,6 +293,14 @@ func (m *Main) Shutdown(ctx context.Context, drainDelay time.Duration) error {
 func (m *Main) Close() error {
 	if m.HTTP != nil {
 		m.HTTP.Close()
+	}
+	if m.stop != nil {
+		m.stop()
+		m.bgDone.Wait()
+	}
+	if m.Bus != nil {
+		m.Bus.Close()
+		m.Bus = nil
 	}
 	if m.Cluster != nil {
 		err := sqlite.Close(m.Cluster)

@@ -264,3 +264,22 @@ func csrfFrom(t *testing.T, c *http.Client, u string) string {
 	rest := string(b[i+len(marker):])
 	return rest[:strings.IndexByte(rest, '"')]
 }
+
+// eventually waits (bounded) for a condition that events make true: feed
+// fan-out and notifications run in consumers after the change commits.
+func (s *testServer) eventually(what string, cond func() bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// homeIDs returns the IDs on a member's home timeline.
+func (s *testServer) homeIDs(m member) []string {
+	s.t.Helper()
+	return ids(s.mustList(s.do("GET", "/api/v1/timelines/home", m.Token, nil), 200))
+}
