@@ -16,6 +16,8 @@ const (
 	EventUnfollowed      = "graph.unfollowed"
 	EventBlocked         = "graph.blocked"
 	EventLiked           = "post.liked"
+	EventAccountCreated  = "account.created" // the search index learns new names
+	EventAccountUpdated  = "account.updated" // a profile's display name may have changed
 )
 
 // Event is a fact about a change. It is written in the same transaction as
@@ -98,4 +100,26 @@ type DeadLetters interface {
 // Outbox is told when committed changes left events to publish.
 type Outbox interface {
 	Kick()
+}
+
+// LiveMessage is pushed to a member's open streaming connections: what
+// happened and the ID of the thing it happened to (a post for "update" and
+// "delete", a notification for "notification").
+type LiveMessage struct {
+	Event string `json:"event"`
+	ID    ID     `json:"id"`
+}
+
+// Live message events (the Mastodon streaming API's names).
+const (
+	LiveUpdate       = "update"
+	LiveNotification = "notification"
+	LiveDelete       = "delete"
+)
+
+// LivePusher delivers live messages to whichever web nodes hold a
+// member's connections. Delivery is best effort: a member who is not
+// connected catches up from the database.
+type LivePusher interface {
+	PushLive(ctx context.Context, account ID, m LiveMessage) error
 }

@@ -61,6 +61,12 @@ type GraphStore interface {
 	FollowerIDs(ctx context.Context, id ID, fn func(batch []ID) error) error
 	// FollowingIDs returns every account id follows (for timeline rebuilds).
 	FollowingIDs(ctx context.Context, id ID) ([]ID, error)
+	// SetNotify turns "notify me of this account's posts" on or off for an
+	// existing follow (ENOTFOUND when follower does not follow followee).
+	SetNotify(ctx context.Context, follower, followee ID, notify bool) error
+	// NotifyFollowerIDs returns the followers who asked to be notified of
+	// id's posts.
+	NotifyFollowerIDs(ctx context.Context, id ID) ([]ID, error)
 	// BlockedEither returns those of others that block viewer or that
 	// viewer blocks.
 	BlockedEither(ctx context.Context, viewer ID, others []ID) (map[ID]bool, error)

@@ -65,16 +65,17 @@ type Service struct {
 	accounts  Accounts
 	graph     Graph
 	posts     Posts
+	live      pinhole.LivePusher
 	now       func() time.Time
 	celebs    *inmem.Cache[pinhole.ID, []pinhole.ID] // viewer → celebrities followed
 }
 
 // New returns the service.
-func New(cfg Config, timelines pinhole.TimelineStore, accounts Accounts, graph Graph, posts Posts, now func() time.Time) (*Service, error) {
+func New(cfg Config, timelines pinhole.TimelineStore, accounts Accounts, graph Graph, posts Posts, live pinhole.LivePusher, now func() time.Time) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, timelines: timelines, accounts: accounts, graph: graph, posts: posts, now: now,
+	return &Service{cfg: cfg, timelines: timelines, accounts: accounts, graph: graph, posts: posts, live: live, now: now,
 		celebs: inmem.NewCache[pinhole.ID, []pinhole.ID](100_000, 30*time.Second, now)}, nil
 }
 
@@ -102,19 +103,52 @@ func (s *Service) onPostCreated(ctx context.Context, e pinhole.Event) error {
 		return err
 	}
 	entry := pinhole.TimelineEntry{PostID: e.PostID, AuthorID: e.ActorID}
-	if err := s.timelines.PushTimelines(ctx, []pinhole.ID{e.ActorID}, entry, s.cfg.TimelineCap); err != nil {
+	if err := s.push(ctx, []pinhole.ID{e.ActorID}, entry); err != nil {
 		return err
 	}
-	if s.isCelebrity(author) {
-		return nil
-	}
+	// A celebrity's post is merged in at read time; their followers still
+	// hear of it live.
 	return s.graph.FollowerIDs(ctx, e.ActorID, func(batch []pinhole.ID) error {
-		return s.timelines.PushTimelines(ctx, batch, entry, s.cfg.TimelineCap)
+		if s.isCelebrity(author) {
+			s.pushLive(ctx, batch, pinhole.LiveMessage{Event: pinhole.LiveUpdate, ID: e.PostID})
+			return nil
+		}
+		return s.push(ctx, batch, entry)
 	})
 }
 
+// push adds the entry to the owners' timelines and tells those connected.
+func (s *Service) push(ctx context.Context, owners []pinhole.ID, e pinhole.TimelineEntry) error {
+	if err := s.timelines.PushTimelines(ctx, owners, e, s.cfg.TimelineCap); err != nil {
+		return err
+	}
+	s.pushLive(ctx, owners, pinhole.LiveMessage{Event: pinhole.LiveUpdate, ID: e.PostID})
+	return nil
+}
+
+// pushLive is best effort: the timelines are written; live pushes only
+// spare connected members a reload.
+func (s *Service) pushLive(ctx context.Context, owners []pinhole.ID, m pinhole.LiveMessage) {
+	if s.live == nil {
+		return
+	}
+	for _, o := range owners {
+		_ = s.live.PushLive(ctx, o, m)
+	}
+}
+
 func (s *Service) onPostDeleted(ctx context.Context, e pinhole.Event) error {
-	return s.timelines.RemovePost(ctx, e.PostID)
+	if err := s.timelines.RemovePost(ctx, e.PostID); err != nil {
+		return err
+	}
+	if e.ParentID != 0 {
+		return nil
+	}
+	s.pushLive(ctx, []pinhole.ID{e.ActorID}, pinhole.LiveMessage{Event: pinhole.LiveDelete, ID: e.PostID})
+	return s.graph.FollowerIDs(ctx, e.ActorID, func(batch []pinhole.ID) error {
+		s.pushLive(ctx, batch, pinhole.LiveMessage{Event: pinhole.LiveDelete, ID: e.PostID})
+		return nil
+	})
 }
 
 // onFollowed brings the followed account's recent posts in at once.

@@ -222,3 +222,16 @@ func (s *Service) BlockedEither(ctx context.Context, viewer pinhole.ID, ids []pi
 	return inmem.Flags(s.blocked, ids, func(id pinhole.ID) pair { return orderedPair(viewer, id) },
 		func(miss []pinhole.ID) (map[pinhole.ID]bool, error) { return s.store.BlockedEither(ctx, viewer, miss) })
 }
+
+// SetNotify asks (or stops asking) to be notified of an account's posts.
+func (s *Service) SetNotify(ctx context.Context, viewer, id pinhole.ID, notify bool) (*pinhole.Relationship, error) {
+	if err := s.store.SetNotify(ctx, viewer, id, notify); err != nil {
+		return nil, err
+	}
+	return s.Relationship(ctx, viewer, id)
+}
+
+// NotifyFollowerIDs returns who asked to be notified of id's posts.
+func (s *Service) NotifyFollowerIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, error) {
+	return s.store.NotifyFollowerIDs(ctx, id)
+}

@@ -1,3 +1,3 @@
 // Package inmem holds the in-process defaults of things that are shared
-// services at scale: the rate limiter, the event bus and the cache.
+// services at scale: the rate limiter and the cache.
 package inmem

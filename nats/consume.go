@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -29,13 +30,12 @@ func (c *Conn) Subscribe(eventType, consumer string, h pinhole.EventHandler) {
 func (c *Conn) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for name, byType := range c.handlers {
-		subjects := []string{c.retrySubject(name)}
-		for typ := range byType {
-			subjects = append(subjects, c.eventSubject(typ))
-		}
+	for name := range c.handlers {
+		// Every consumer reads the whole stream and acknowledges at once
+		// what is not for it: servers before 2.10 take one filter subject
+		// only, and the event types a consumer handles are not one subtree.
 		cons, err := c.events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-			Durable: name, FilterSubjects: subjects, AckPolicy: jetstream.AckExplicitPolicy,
+			Durable: name, FilterSubject: c.cfg.Prefix + ".events.>", AckPolicy: jetstream.AckExplicitPolicy,
 			AckWait: c.cfg.HandlerWait + 10*time.Second, MaxDeliver: -1, DeliverPolicy: jetstream.DeliverAllPolicy,
 			MaxAckPending: 1000,
 		})
@@ -55,6 +55,10 @@ func (c *Conn) Start(ctx context.Context) error {
 // handle runs one delivery: success acks; failure asks for redelivery after
 // a backoff; the last failure dead-letters the event.
 func (c *Conn) handle(consumer string, m jetstream.Msg) {
+	if strings.HasPrefix(m.Subject(), c.cfg.Prefix+".events.retry.") && m.Subject() != c.retrySubject(consumer) {
+		_ = m.Ack() // a retry meant for another consumer
+		return
+	}
 	e, err := pinhole.DecodeEvent(m.Data())
 	if err != nil {
 		c.log.Error("nats: undecodable event", "consumer", consumer, "subject", m.Subject(), "err", err)
@@ -66,7 +70,7 @@ func (c *Conn) handle(consumer string, m jetstream.Msg) {
 	h := c.handlers[consumer][e.Type]
 	c.mu.Unlock()
 	if h == nil {
-		_ = m.Ack() // a retried event of a type this consumer no longer handles
+		_ = m.Ack() // not a type this consumer handles
 		return
 	}
 	attempt := 1

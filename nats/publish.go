@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -49,3 +50,14 @@ func (c *Conn) SubscribeUser(id pinhole.ID, fn func(data []byte)) (func(), error
 
 // Flush waits until the server has processed everything sent so far.
 func (c *Conn) Flush(ctx context.Context) error { return c.nc.FlushWithContext(ctx) }
+
+var _ pinhole.LivePusher = (*Conn)(nil)
+
+// PushLive publishes a live message for a member.
+func (c *Conn) PushLive(_ context.Context, account pinhole.ID, m pinhole.LiveMessage) error {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return c.PublishUser(account, data)
+}

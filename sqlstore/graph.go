@@ -290,6 +290,7 @@ func (s *Store) Relationships(ctx context.Context, viewer pinhole.ID, others []p
 		set func(r *pinhole.Relationship)
 	}{
 		{`SELECT followee_id FROM following WHERE follower_id = ? AND followee_id IN (` + in + `)`, func(r *pinhole.Relationship) { r.Following = true }},
+		{`SELECT followee_id FROM following WHERE follower_id = ? AND notify AND followee_id IN (` + in + `)`, func(r *pinhole.Relationship) { r.Notifying = true }},
 		{`SELECT follower_id FROM followers WHERE followee_id = ? AND follower_id IN (` + in + `)`, func(r *pinhole.Relationship) { r.FollowedBy = true }},
 		{`SELECT to_id FROM follow_requests_out WHERE from_id = ? AND to_id IN (` + in + `)`, func(r *pinhole.Relationship) { r.Requested = true }},
 		{`SELECT from_id FROM follow_requests_in WHERE to_id = ? AND from_id IN (` + in + `)`, func(r *pinhole.Relationship) { r.RequestedBy = true }},
@@ -407,4 +408,34 @@ func (s *Store) FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, 
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+func (s *Store) SetNotify(ctx context.Context, follower, followee pinhole.ID, notify bool) error {
+	err := s.tx2(ctx, s.of(follower), s.of(followee), func(tf, tt *sql.Tx) error {
+		res, err := tf.ExecContext(ctx, s.q(`UPDATE following SET notify = ? WHERE follower_id = ? AND followee_id = ?`), notify, int64(follower), int64(followee))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return pinhole.Errorf(pinhole.ENOTFOUND, "You do not follow account %s.", followee)
+		}
+		_, err = tt.ExecContext(ctx, s.q(`UPDATE followers SET notify = ? WHERE followee_id = ? AND follower_id = ?`), notify, int64(followee), int64(follower))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: set notify %d->%d: %w", follower, followee, err)
+	}
+	return nil
+}
+
+func (s *Store) NotifyFollowerIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, error) {
+	set, err := s.idSet(ctx, s.of(id).Read, `SELECT follower_id FROM followers WHERE followee_id = ? AND notify`, int64(id))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: notify followers of %d: %w", id, err)
+	}
+	out := make([]pinhole.ID, 0, len(set))
+	for f := range set {
+		out = append(out, f)
+	}
+	return out, nil
 }

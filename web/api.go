@@ -29,7 +29,7 @@ func (s *Server) apiRoutes() {
 	m.HandleFunc("GET /api/v1/accounts/{id}/statuses", s.h(s.apiAccountStatuses))
 	m.HandleFunc("GET /api/v1/accounts/{id}/followers", s.h(s.apiFollowers))
 	m.HandleFunc("GET /api/v1/accounts/{id}/following", s.h(s.apiFollowing))
-	m.HandleFunc("POST /api/v1/accounts/{id}/follow", s.h(s.apiRelate(s.svc.Graph.Follow)))
+	m.HandleFunc("POST /api/v1/accounts/{id}/follow", s.h(s.apiFollow))
 	m.HandleFunc("POST /api/v1/accounts/{id}/unfollow", s.h(s.apiRelate(s.svc.Graph.Unfollow)))
 	m.HandleFunc("POST /api/v1/accounts/{id}/block", s.h(s.apiRelate(s.svc.Graph.Block)))
 	m.HandleFunc("POST /api/v1/accounts/{id}/unblock", s.h(s.apiRelate(s.svc.Graph.Unblock)))
@@ -51,6 +51,8 @@ func (s *Server) apiRoutes() {
 	m.HandleFunc("GET /api/v1/statuses/{id}/favourited_by", s.h(s.apiFavouritedBy))
 
 	m.HandleFunc("GET /api/v1/timelines/home", s.h(s.apiHomeTimeline))
+	s.notificationRoutes()
+	s.streamingRoutes()
 
 	m.HandleFunc("GET /api/v1/instance", s.h(s.apiInstanceV1))
 	m.HandleFunc("GET /api/v2/instance", s.h(s.apiInstanceV2))

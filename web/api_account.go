@@ -312,3 +312,35 @@ func (s *Server) apiFollowRequests(w http.ResponseWriter, r *http.Request) error
 	}
 	return s.writeEdgeAccounts(w, r, edges)
 }
+
+// apiFollow follows (or asks to), and with notify=true|false asks to be
+// notified of the account's posts.
+func (s *Server) apiFollow(w http.ResponseWriter, r *http.Request) error {
+	me, err := requireAccount(r, "write:follows")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.parseParams(w, r)
+	if err != nil {
+		return err
+	}
+	notify, err := p.boolean("notify")
+	if err != nil {
+		return err
+	}
+	rel, err := s.svc.Graph.Follow(r.Context(), me.ID, id)
+	if err != nil {
+		return err
+	}
+	if p.has("notify") && rel.Following && rel.Notifying != notify {
+		if rel, err = s.svc.Graph.SetNotify(r.Context(), me.ID, id, notify); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, relationshipEntity(rel))
+	return nil
+}

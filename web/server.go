@@ -13,11 +13,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pinhole/pinhole"
 	"github.com/pinhole/pinhole/feed"
 	"github.com/pinhole/pinhole/graph"
 	"github.com/pinhole/pinhole/identity"
 	"github.com/pinhole/pinhole/inmem"
 	"github.com/pinhole/pinhole/media"
+	"github.com/pinhole/pinhole/notify"
 	"github.com/pinhole/pinhole/posts"
 )
 
@@ -55,6 +57,15 @@ type Services struct {
 	Posts    *posts.Service
 	Feed     *feed.Service
 	Media    *media.Service
+	Notify   *notify.Service
+	// Live delivers a member's live messages to this node's connections.
+	Live        LiveSource
+	DeadLetters pinhole.DeadLetters
+}
+
+// LiveSource subscribes to a member's live messages.
+type LiveSource interface {
+	SubscribeUser(id pinhole.ID, fn func(data []byte)) (func(), error)
 }
 
 // Server serves HTTP.
@@ -68,6 +79,7 @@ type Server struct {
 	ready    func() error // dependencies reachable
 	mux      *http.ServeMux
 	rendered *inmem.Cache[statusKey, []byte] // status JSON, see statuscache.go
+	streams  *hub                            // this node's streaming connections
 }
 
 // New returns a server; ready reports whether dependencies are reachable.
@@ -76,7 +88,8 @@ func New(cfg Config, svc Services, ready func() error, log *slog.Logger, now fun
 		return nil, err
 	}
 	s := &Server{cfg: cfg, svc: svc, log: log, now: now, ready: ready, mux: http.NewServeMux(),
-		rendered: inmem.NewCache[statusKey, []byte](50_000, 10*time.Minute, now)}
+		rendered: inmem.NewCache[statusKey, []byte](50_000, 10*time.Minute, now),
+		streams:  &hub{users: map[pinhole.ID]*userConns{}}}
 	pages, err := parseTemplates(s.funcs())
 	if err != nil {
 		return nil, err

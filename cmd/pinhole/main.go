@@ -28,6 +28,7 @@ import (
 	"github.com/pinhole/pinhole/inmem"
 	"github.com/pinhole/pinhole/media"
 	"github.com/pinhole/pinhole/nats"
+	"github.com/pinhole/pinhole/notify"
 	"github.com/pinhole/pinhole/posts"
 	"github.com/pinhole/pinhole/sqlite"
 	"github.com/pinhole/pinhole/sqlstore"
@@ -173,14 +174,16 @@ func (m *Main) Open(ctx context.Context) error {
 	fc := feed.NewDefaultConfig()
 	fc.CelebrityThreshold = cfg.CelebrityThreshold
 	timelines := cache.NewTimelines(st, 100_000, time.Minute, m.Now)
-	feedSvc, err := feed.New(fc, timelines, idSvc, graphSvc, postSvc, m.Now)
+	feedSvc, err := feed.New(fc, timelines, idSvc, graphSvc, postSvc, bus, m.Now)
 	if err != nil {
 		return err
 	}
-	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc}
+	notifySvc := notify.New(st, graphSvc, postCache, bus, ids, m.Now)
+	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Live: bus, DeadLetters: bus}
 	if cfg.HasRole("worker") {
 		feedSvc.Subscribe(bus)
 		mediaSvc.Subscribe(bus)
+		notifySvc.Subscribe(bus)
 	}
 	return m.startBackground()
 }

@@ -39,3 +39,4 @@ CREATE TABLE idempotency_keys (
 	PRIMARY KEY (account_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_age ON idempotency_keys (created_at);
+ALTER TABLE followers ADD COLUMN notify BOOLEAN NOT NULL DEFAULT FALSE;
