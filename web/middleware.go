@@ -117,6 +117,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			ctx = context.WithValue(ctx, keyCSRF, s.ensureCSRF(sw, r))
 		}
 		r = r.WithContext(ctx)
+		if wantsIdempotency(r) {
+			s.idempotent(sw, r, next)
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
 }

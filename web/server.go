@@ -61,6 +61,7 @@ type Services struct {
 	// Live delivers a member's live messages to this node's connections.
 	Live        LiveSource
 	DeadLetters pinhole.DeadLetters
+	Idempotency pinhole.IdempotencyStore
 }
 
 // LiveSource subscribes to a member's live messages.

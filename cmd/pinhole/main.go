@@ -179,7 +179,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	notifySvc := notify.New(st, graphSvc, postCache, bus, ids, m.Now)
-	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Live: bus, DeadLetters: bus}
+	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Live: bus, DeadLetters: bus, Idempotency: st}
 	if cfg.HasRole("worker") {
 		feedSvc.Subscribe(bus)
 		mediaSvc.Subscribe(bus)

@@ -283,3 +283,15 @@ func (s *testServer) homeIDs(m member) []string {
 	s.t.Helper()
 	return ids(s.mustList(s.do("GET", "/api/v1/timelines/home", m.Token, nil), 200))
 }
+
+func bytesReader(b *body) io.Reader {
+	if b == nil {
+		return nil
+	}
+	return bytes.NewReader(b.data)
+}
+
+func readAll(res *http.Response) []byte {
+	data, _ := io.ReadAll(res.Body)
+	return data
+}

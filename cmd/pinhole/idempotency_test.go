@@ -1,0 +1,117 @@
+package main
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+)
+
+// withKey sends a request with an Idempotency-Key.
+func (s *testServer) withKey(method, path, token, key string, b *body) *response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, bytesReader(b))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if b != nil {
+		req.Header.Set("Content-Type", b.ct)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	res, err := s.http.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data := readAll(res)
+	return &response{res, data}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	s := MustStart(t)
+	m := s.MustSignup("retrier")
+
+	t.Run("RetryReturnsTheFirstResponseAndPostsOnce", func(t *testing.T) {
+		s.t = t
+		media := s.MustUpload(m, "x")
+		body := form("status", "only once", "media_ids[]", media)
+		first := s.mustJSON(s.withKey("POST", "/api/v1/statuses", m.Token, "key-1", body), 200)
+		again := s.withKey("POST", "/api/v1/statuses", m.Token, "key-1", body)
+		second := s.mustJSON(again, 200)
+		if first["id"] != second["id"] || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retry: got %v (replayed %q), want the first post %v", second["id"], again.Header.Get("Idempotent-Replayed"), first["id"])
+		}
+		acc := s.mustJSON(s.do("GET", "/api/v1/accounts/verify_credentials", m.Token, nil), 200)
+		if acc["statuses_count"].(float64) != 1 {
+			t.Fatalf("statuses_count: got %v, want 1", acc["statuses_count"])
+		}
+	})
+
+	t.Run("SameKeyDifferentBodyIsRefused", func(t *testing.T) {
+		s.t = t
+		s.mustError(s.withKey("POST", "/api/v1/statuses", m.Token, "key-1", form("status", "something else", "media_ids[]", "1")), 422)
+	})
+
+	t.Run("MultipartRetryWithNewBoundaryIsTheSameRequest", func(t *testing.T) {
+		s.t = t
+		photo := testJPEG(t, 64, 64)
+		a := s.mustJSON(s.withKey("POST", "/api/v2/media", m.Token, "upload-1", multipartBody(t, map[string]string{"description": "d"}, "file", "p.jpg", photo)), 200)
+		b := s.mustJSON(s.withKey("POST", "/api/v2/media", m.Token, "upload-1", multipartBody(t, map[string]string{"description": "d"}, "file", "p.jpg", photo)), 200)
+		if a["id"] != b["id"] {
+			t.Fatalf("upload retried: got %v then %v, want one media", a["id"], b["id"])
+		}
+	})
+
+	t.Run("KeysArePerMember", func(t *testing.T) {
+		s.t = t
+		other := s.MustSignup("other")
+		media := s.MustUpload(other, "y")
+		st := s.mustJSON(s.withKey("POST", "/api/v1/statuses", other.Token, "key-1", form("status", "mine", "media_ids[]", media)), 200)
+		if st["account"].(map[string]any)["id"] != other.ID {
+			t.Fatalf("another member's key-1 replayed someone else's response")
+		}
+	})
+
+	t.Run("ConcurrentDuplicatesGetOneSuccess", func(t *testing.T) {
+		s.t = t
+		media := s.MustUpload(m, "z")
+		body := form("status", "racing", "media_ids[]", media)
+		var wg sync.WaitGroup
+		codes := make([]int, 8)
+		ids := make([]string, 8)
+		for i := range codes {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				res := s.withKey("POST", "/api/v1/statuses", m.Token, "race", body)
+				codes[i] = res.StatusCode
+				if res.StatusCode == 200 {
+					ids[i] = string(res.Body)
+				}
+			}(i)
+		}
+		wg.Wait()
+		first := ""
+		for i, c := range codes {
+			switch c {
+			case 200:
+				if first == "" {
+					first = ids[i]
+				} else if ids[i] != first {
+					t.Errorf("two different successful responses")
+				}
+			case 409:
+			default:
+				t.Errorf("request %d: status %d, want 200 or 409", i, c)
+			}
+		}
+		if first == "" {
+			t.Fatal("no request succeeded")
+		}
+	})
+
+	t.Run("BadKeyIsRefused", func(t *testing.T) {
+		s.t = t
+		s.mustError(s.withKey("POST", "/api/v1/statuses", m.Token, "has space", form("status", "x")), 422)
+	})
+}
