@@ -170,4 +170,3 @@ func (s *Store) PendingEvents(ctx context.Context) (int, error) {
 	}
 	return total, nil
 }
-

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"time"
+)
+
+// job is a periodic task of the scheduler role.
+type job struct {
+	name  string
+	every time.Duration
+	run   func(ctx context.Context) error
+}
+
+// schedule runs each job at its interval until ctx ends. Jobs are
+// idempotent housekeeping: two schedulers running at once (during a
+// deploy) do no harm, only double work.
+func (m *Main) schedule(ctx context.Context, jobs ...job) {
+	for _, j := range jobs {
+		m.bgDone.Add(1)
+		go func(j job) {
+			defer m.bgDone.Done()
+			t := time.NewTicker(j.every)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				jctx, cancel := context.WithTimeout(ctx, j.every)
+				start := time.Now()
+				err := j.run(jctx)
+				cancel()
+				if err != nil && ctx.Err() == nil {
+					m.Log.Error("scheduled job failed", "job", j.name, "err", err)
+				} else {
+					m.Log.Debug("scheduled job ran", "job", j.name, "dur_ms", time.Since(start).Milliseconds())
+				}
+			}
+		}(j)
+	}
+}
+
+// jobs are the scheduler role's periodic tasks.
+func (m *Main) jobs() []job {
+	return []job{
+		{name: "purge-idempotency-keys", every: time.Hour, run: func(ctx context.Context) error {
+			_, err := m.Store.PurgeIdempotency(ctx, m.Now().Add(-24*time.Hour))
+			return err
+		}},
+	}
+}
