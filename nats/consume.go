@@ -13,6 +13,10 @@ import (
 	"github.com/pinhole/pinhole"
 )
 
+// ackWait is how long a delivery stays claimed without word from its
+// handler; after it, another worker gets the event.
+const ackWait = 6 * time.Second
+
 // Subscribe registers a consumer's handler for an event type. Call it
 // before Start.
 func (c *Conn) Subscribe(eventType, consumer string, h pinhole.EventHandler) {
@@ -36,7 +40,7 @@ func (c *Conn) Start(ctx context.Context) error {
 		// only, and the event types a consumer handles are not one subtree.
 		cons, err := c.events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 			Durable: name, FilterSubject: c.cfg.Prefix + ".events.>", AckPolicy: jetstream.AckExplicitPolicy,
-			AckWait: c.cfg.HandlerWait + 10*time.Second, MaxDeliver: -1, DeliverPolicy: jetstream.DeliverAllPolicy,
+			AckWait: ackWait, MaxDeliver: -1, DeliverPolicy: jetstream.DeliverAllPolicy,
 			MaxAckPending: 1000,
 		})
 		if err != nil {
@@ -77,8 +81,24 @@ func (c *Conn) handle(consumer string, m jetstream.Msg) {
 	if md, err := m.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
 	}
+	// A short ack wait lets the events of a crashed worker go to another
+	// soon; a long handler keeps its claim by saying it is in progress.
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.HandlerWait)
+	working := make(chan struct{})
+	go func() {
+		t := time.NewTicker(ackWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-working:
+				return
+			case <-t.C:
+				_ = m.InProgress()
+			}
+		}
+	}()
 	err = safely(ctx, h, e)
+	close(working)
 	cancel()
 	if err == nil {
 		c.cfg.fault("consumer-after-handle")
