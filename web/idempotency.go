@@ -52,9 +52,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, next http.Ha
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	hash := requestHash(r, body)
+	s.runOnce(w, r, me.ID, "api:"+key, requestHash(r, body), next)
+}
+
+// runOnce runs next once for a member's key: a repeat with the same hash
+// gets the stored response, a different hash 422, a concurrent repeat 409.
+func (s *Server) runOnce(w http.ResponseWriter, r *http.Request, account pinhole.ID, key string, hash []byte, next http.Handler) {
 	ctx := r.Context()
-	prev, err := s.svc.Idempotency.BeginIdempotent(ctx, &pinhole.IdempotencyRecord{AccountID: me.ID, Key: key, RequestHash: hash, CreatedAt: s.now().UTC()})
+	prev, err := s.svc.Idempotency.BeginIdempotent(ctx, &pinhole.IdempotencyRecord{AccountID: account, Key: key, RequestHash: hash, CreatedAt: s.now().UTC()})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -75,11 +80,11 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, next http.Ha
 	next.ServeHTTP(rec, r)
 	if rec.status >= 500 || rec.status == 0 {
 		// A failure a retry may fix: release the key.
-		_ = s.svc.Idempotency.AbandonIdempotent(ctx, me.ID, key)
+		_ = s.svc.Idempotency.AbandonIdempotent(ctx, account, key)
 		return
 	}
 	hdr, _ := json.Marshal(map[string]string{"Content-Type": w.Header().Get("Content-Type"), "Link": w.Header().Get("Link"), "Location": w.Header().Get("Location")})
-	if err := s.svc.Idempotency.FinishIdempotent(ctx, me.ID, key, rec.status, string(hdr), rec.body.Bytes()); err != nil {
+	if err := s.svc.Idempotency.FinishIdempotent(ctx, account, key, rec.status, string(hdr), rec.body.Bytes()); err != nil {
 		s.log.ErrorContext(ctx, "idempotency: store response", "err", err)
 	}
 }
@@ -159,4 +164,30 @@ func multipartDigest(body []byte, boundary string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// onceForm makes a page form that creates something safe to submit twice
+// (a double click, a reload): each rendering of the form carries a
+// one-time form_token; the second submission of a token gets the first
+// one's answer (usually a redirect to what it created) and creates
+// nothing.
+func (s *Server) onceForm(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		me := viewerOf(r).Account
+		if me == nil || s.svc.Idempotency == nil {
+			next(w, r)
+			return
+		}
+		if _, err := s.parseFormUpTo(w, r, s.cfg.MaxPostBytes); err != nil {
+			next(w, r) // the handler reports the form's problem
+			return
+		}
+		token := r.PostFormValue("form_token")
+		if token == "" || len(token) > 64 {
+			next(w, r)
+			return
+		}
+		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path))
+		s.runOnce(w, r, me.ID, "form:"+token, sum[:], next)
+	}
 }

@@ -32,16 +32,19 @@ func staticHandler() http.Handler {
 
 // pageData is what every page template receives.
 type pageData struct {
-	Title   string
-	Me      *pinhole.Account // logged-in member, nil when logged out
-	CSRF    string
-	Error   string // a message saying what to fix
-	Notice  string
-	Status  int
-	Form    map[string]string // submitted values, to refill a form
-	Public  string            // public URL
-	Data    any               // the page's own data
-	Request *http.Request
+	Title  string
+	Me     *pinhole.Account // logged-in member, nil when logged out
+	CSRF   string
+	Error  string // a message saying what to fix
+	Notice string
+	Status int
+	Form   map[string]string // submitted values, to refill a form
+	Public string            // public URL
+	// FormToken is fresh on every rendering: forms that create something
+	// carry it so a second submission creates nothing (see onceForm).
+	FormToken string
+	Data      any // the page's own data
+	Request   *http.Request
 }
 
 // parseTemplates parses each page with the shared layout and partials.
@@ -112,6 +115,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.Me = viewerOf(r).Account
 	d.CSRF = s.csrfToken(r)
+	d.FormToken = newFormToken()
 	d.Public = s.cfg.PublicURL
 	d.Request = r
 	if d.Status == 0 {
@@ -173,4 +177,10 @@ func compactCount(n int64) string {
 		return fmt.Sprintf("%dK", n/1000)
 	}
 	return fmt.Sprint(n)
+}
+
+func newFormToken() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

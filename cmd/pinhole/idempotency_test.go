@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -114,4 +116,56 @@ func TestIdempotencyKey(t *testing.T) {
 		s.t = t
 		s.mustError(s.withKey("POST", "/api/v1/statuses", m.Token, "has space", form("status", "x")), 422)
 	})
+}
+
+// TestDoubleSubmitMakesOnePost submits the compose form twice with the
+// same one-time token, as a double click or a reload does.
+func TestDoubleSubmitMakesOnePost(t *testing.T) {
+	s := MustStart(t)
+	c := s.browser()
+	csrf := csrfFrom(t, c, s.URL+"/signup")
+	res, _ := postForm(t, c, s.URL+"/signup", url.Values{"csrf": {csrf}, "username": {"clicker"}, "email": {"clicker@example.com"}, "password": {"long enough"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signup: %d", res.StatusCode)
+	}
+	_, page := pageOf(t, c, s.URL+"/new")
+	token := fieldValue(t, page, "form_token")
+	csrf = fieldValue(t, page, "csrf")
+	photo := testJPEG(t, 120, 90)
+	var locations []string
+	for i := 0; i < 2; i++ {
+		b := multipartBody(t, map[string]string{"csrf": csrf, "form_token": token, "caption": "double"}, "photos", "p.jpg", photo)
+		res, err := c.Post(s.URL+"/new", b.ct, bytesReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("submission %d: %d", i+1, res.StatusCode)
+		}
+		locations = append(locations, res.Header.Get("Location"))
+	}
+	if locations[0] != locations[1] || !strings.HasPrefix(locations[0], "/p/") {
+		t.Fatalf("locations: %v, want the same post twice", locations)
+	}
+	_, profile := pageOf(t, c, s.URL+"/@clicker")
+	if n := strings.Count(profile, `href="`+locations[0]+`"`); n != 1 {
+		t.Fatalf("the post appears %d times on the profile, want 1", n)
+	}
+}
+
+func pageOf(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	return page(t, c, u)
+}
+
+func fieldValue(t *testing.T, html, name string) string {
+	t.Helper()
+	marker := `name="` + name + `" value="`
+	i := strings.Index(html, marker)
+	if i < 0 {
+		t.Fatalf("no %s field in the page", name)
+	}
+	rest := html[i+len(marker):]
+	return rest[:strings.IndexByte(rest, '"')]
 }
