@@ -43,7 +43,8 @@ type pageData struct {
 	// FormToken is fresh on every rendering: forms that create something
 	// carry it so a second submission creates nothing (see onceForm).
 	FormToken string
-	Data      any // the page's own data
+	Unread    int64 // the member's unread notifications
+	Data      any   // the page's own data
 	Request   *http.Request
 }
 
@@ -116,6 +117,9 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 	d.Me = viewerOf(r).Account
 	d.CSRF = s.csrfToken(r)
 	d.FormToken = newFormToken()
+	if d.Me != nil && s.svc.Notify != nil {
+		d.Unread, _ = s.svc.Notify.Unread(r.Context(), d.Me.ID) // the badge is a nicety: a failure shows none
+	}
 	d.Public = s.cfg.PublicURL
 	d.Request = r
 	if d.Status == 0 {

@@ -22,6 +22,7 @@ func (s *Server) appPageRoutes() {
 	m.HandleFunc("POST /p/{id}/unlike", s.postUnlike)
 	m.HandleFunc("POST /p/{id}/comments", s.onceForm(s.postComment))
 	m.HandleFunc("POST /p/{id}/delete", s.postDeletePost)
+	m.HandleFunc("GET /notifications", s.pageNotifications)
 	m.HandleFunc("GET /settings", s.pageSettings)
 	m.HandleFunc("POST /settings", s.postSettings)
 	m.HandleFunc("GET /follow-requests", s.pageFollowRequests)

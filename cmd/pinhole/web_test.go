@@ -139,3 +139,33 @@ func TestWebForms(t *testing.T) {
 		}
 	})
 }
+
+// TestNotificationsPage groups likes of one photo into one line and clears
+// the unread badge once seen.
+func TestNotificationsPage(t *testing.T) {
+	s := MustStart(t)
+	c := s.browser()
+	csrf := csrfFrom(t, c, s.URL+"/signup")
+	if res, _ := postForm(t, c, s.URL+"/signup", url.Values{"csrf": {csrf}, "username": {"star"}, "email": {"star@example.com"}, "password": {"long enough"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signup: %d", res.StatusCode)
+	}
+	tok := s.mustJSON(s.do("POST", "/oauth/token", "", form("grant_type", "password", "client_id", s.app["client_id"].(string), "client_secret", s.app["client_secret"].(string), "username", "star", "password", "long enough", "scope", "read write")), 200)["access_token"].(string)
+	star := member{Username: "star", Token: tok}
+	post := s.MustPost(star, "likeable")
+	for _, name := range []string{"fan1", "fan2", "fan3", "fan4"} {
+		f := s.MustSignup(name)
+		s.mustJSON(s.do("POST", "/api/v1/statuses/"+post+"/favourite", f.Token, nil), 200)
+	}
+	s.eventually("four likes notified", func() bool { return len(s.notificationTypes(star, "")) == 4 })
+	_, home := page(t, c, s.URL+"/")
+	if !strings.Contains(home, `data-unread="4"`) {
+		t.Fatal("the unread badge does not show 4")
+	}
+	code, body := page(t, c, s.URL+"/notifications")
+	if code != 200 || strings.Count(body, `class="notification notification-favourite"`) != 1 || !strings.Contains(body, "and 2 others") || !strings.Contains(body, "liked your photo") {
+		t.Fatalf("notifications page: %d; want one grouped line \"… and 2 others liked your photo\"", code)
+	}
+	if _, home = page(t, c, s.URL+"/"); !strings.Contains(home, `data-unread="0"`) {
+		t.Fatal("the badge still counts after the notifications were seen")
+	}
+}
