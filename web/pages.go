@@ -8,5 +8,6 @@ func (s *Server) pageRoutes() {
 	m.HandleFunc("POST /signup", s.postSignup)
 	m.HandleFunc("POST /logout", s.postLogout)
 	m.HandleFunc("GET /avatars/{id}", s.handleAvatar)
+	s.adminPageRoutes()
 	s.appPageRoutes()
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/pinhole/pinhole/identity"
 )
@@ -19,6 +20,10 @@ const adminUsage = `Usage:
       read from PINHOLE_ADMIN_PASSWORD or, when unset, from standard input
   pinhole admin rebuild-timeline --username NAME [serve flags]
       rebuilds one member's home timeline from the graph and the posts
+  pinhole admin dead-letters [--retry N] [serve flags]
+      lists the events consumers gave up on, or hands one back to its
+      consumer (with the embedded NATS server, stop Pinhole first or use
+      the admin page /admin/dead-letters)
 `
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -26,6 +31,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	cfg.tool = true
 	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer m.Close()
 	if err := m.Open(ctx); err != nil { // Open applies the embedded migrations
@@ -46,12 +52,14 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.bindFlags(fs, getenv)
 	username := fs.String("username", "", "the account's username")
 	email := fs.String("email", "", "the account's e-mail (create-admin)")
+	retry := fs.Uint64("retry", 0, "dead-letters: hand this dead letter (by its number) back to its consumer")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	cfg.tool = true
 	m := NewMain(&cfg, newLogger(&cfg, stderr))
 	defer m.Close()
 	if err := m.Open(ctx); err != nil {
@@ -83,6 +91,25 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		fmt.Fprintf(stdout, "rebuilt the home timeline of @%s\n", a.Username)
+		return nil
+	case "dead-letters":
+		if *retry != 0 {
+			if err := m.Bus.RetryDeadLetter(ctx, *retry); err != nil {
+				return fmt.Errorf("dead-letters: %s", errText(err))
+			}
+			fmt.Fprintf(stdout, "dead letter %d handed back to its consumer\n", *retry)
+			return nil
+		}
+		dead, err := m.Bus.ListDeadLetters(ctx, 100)
+		if err != nil {
+			return err
+		}
+		if len(dead) == 0 {
+			fmt.Fprintln(stdout, "no dead letters")
+		}
+		for _, d := range dead {
+			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s event %d\t%d attempts\t%s\n", d.Seq, d.At.Format(time.RFC3339), d.Consumer, d.Event.Type, d.Event.ID, d.Attempts, d.Error)
+		}
 		return nil
 	}
 	fmt.Fprintf(stderr, "unknown admin command %q\n\n%s", args[0], adminUsage)

@@ -36,6 +36,9 @@ type Config struct {
 	envErrs []string // malformed PINHOLE_* variables
 
 	natsPrefix string // subjects and streams of this deployment (tests use their own)
+	// tool marks a one-shot command (migrate, admin): no relay, consumers
+	// or scheduled jobs.
+	tool bool
 
 	// argon2 overrides the password hashing cost (tests use a cheap one).
 	argon2 *identity.Argon2Params

@@ -193,6 +193,9 @@ func (m *Main) Open(ctx context.Context) error {
 func (m *Main) startBackground() error {
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
+	if m.Config.tool {
+		return nil
+	}
 	if m.Config.HasRole("scheduler") {
 		m.schedule(bg, m.jobs()...)
 	}

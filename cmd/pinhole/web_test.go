@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/pinhole/pinhole/identity"
 )
 
 // page fetches a page and returns its status and HTML.
@@ -167,5 +170,38 @@ func TestNotificationsPage(t *testing.T) {
 	}
 	if _, home = page(t, c, s.URL+"/"); !strings.Contains(home, `data-unread="0"`) {
 		t.Fatal("the badge still counts after the notifications were seen")
+	}
+}
+
+// TestDeadLettersPageIsForAdmins shows the page to admins only.
+func TestDeadLettersPageIsForAdmins(t *testing.T) {
+	s := MustStart(t)
+	ctx := context.Background()
+	if _, err := s.m.Services.Identity.CreateAdmin(ctx, identity.Signup{Username: "boss", Email: "boss@example.com", Password: "long enough"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user string
+		want int
+	}{{"boss", 200}, {"nobody", 404}} {
+		if c.user == "nobody" {
+			s.MustSignup("nobody")
+		}
+		b := s.browser()
+		csrf := csrfFrom(t, b, s.URL+"/login")
+		pw := "long enough"
+		if c.user == "nobody" {
+			pw = "correct horse battery"
+		}
+		if res, _ := postForm(t, b, s.URL+"/login", url.Values{"csrf": {csrf}, "login": {c.user}, "password": {pw}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login %s: %d", c.user, res.StatusCode)
+		}
+		code, body := page(t, b, s.URL+"/admin/dead-letters")
+		if code != c.want {
+			t.Errorf("%s: got %d, want %d", c.user, code, c.want)
+		}
+		if c.want == 200 && !strings.Contains(body, "No dead letters") {
+			t.Errorf("admin page: want the empty state")
+		}
 	}
 }
