@@ -2,6 +2,9 @@ package pinhole
 
 import "context"
 
+// TimelineTrimEvery is how many pushes a store lets pass between trims.
+const TimelineTrimEvery = 8
+
 // TimelineEntry is one post on a home timeline.
 type TimelineEntry struct {
 	PostID   ID
@@ -17,8 +20,10 @@ type TimelineStore interface {
 	// ReplaceTimeline stores entries as owner's whole timeline and marks it
 	// built.
 	ReplaceTimeline(ctx context.Context, owner ID, entries []TimelineEntry, cap int) error
-	// PushTimelines adds one entry to each built timeline among owners and
-	// trims each to cap. Owners without a built timeline are skipped.
+	// PushTimelines adds one entry to each built timeline among owners.
+	// Owners without a built timeline are skipped. Trimming to cap is
+	// amortized: a timeline holds its cap newest entries and at most
+	// TimelineTrimEvery more per writing process.
 	PushTimelines(ctx context.Context, owners []ID, e TimelineEntry, cap int) error
 	// AddToTimeline merges entries into owner's built timeline (backfill on
 	// follow) and trims it to cap.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pinhole/pinhole"
@@ -50,6 +51,7 @@ type Store struct {
 	c      *Cluster
 	d      Dialect
 	outbox pinhole.Outbox // woken after commits that wrote events
+	pushes atomic.Uint64  // timeline pushes, to trim every few
 }
 
 // New returns a Store over the cluster.

@@ -55,26 +55,49 @@ func (s *Store) ReplaceTimeline(ctx context.Context, owner pinhole.ID, entries [
 	return nil
 }
 
+// PushTimelines writes one statement per batch of owners (only into built
+// timelines) and trims the timelines now and then rather than on every
+// push: the cap is a bound on size, not an exact length.
 func (s *Store) PushTimelines(ctx context.Context, owners []pinhole.ID, e pinhole.TimelineEntry, cap int) error {
+	const chunk = 500
+	trim := s.pushes.Add(1)%pinhole.TimelineTrimEvery == 0
 	for db, group := range s.byDB(owners) {
 		err := s.tx(ctx, db, func(tx *sql.Tx) error {
-			for _, owner := range group {
-				res, err := tx.ExecContext(ctx, s.q(`INSERT INTO timelines (shard, owner_id, post_id, author_id)
-					SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM timeline_state WHERE owner_id = ?) ON CONFLICT DO NOTHING`),
-					owner.Shard(), int64(owner), int64(e.PostID), int64(e.AuthorID), int64(owner))
-				if err != nil {
+			for len(group) > 0 {
+				n := min(chunk, len(group))
+				in, args := inList(group[:n])
+				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO timelines (shard, owner_id, post_id, author_id)
+					SELECT shard, owner_id, ?, ? FROM timeline_state WHERE owner_id IN (`+in+`) ON CONFLICT DO NOTHING`),
+					append([]any{int64(e.PostID), int64(e.AuthorID)}, args...)...); err != nil {
 					return err
 				}
-				if n, _ := res.RowsAffected(); n > 0 {
-					if err := s.trim(ctx, tx, owner, cap); err != nil {
+				if trim {
+					if err := s.trimMany(ctx, tx, group[:n], cap); err != nil {
 						return err
 					}
 				}
+				group = group[n:]
 			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("sqlstore: push timelines: %w", err)
+		}
+	}
+	return nil
+}
+
+// trimMany trims several timelines with one prepared statement.
+func (s *Store) trimMany(ctx context.Context, tx *sql.Tx, owners []pinhole.ID, cap int) error {
+	st, err := tx.PrepareContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ? AND post_id < (
+		SELECT post_id FROM timelines WHERE owner_id = ? ORDER BY post_id DESC LIMIT 1 OFFSET ?)`))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, o := range owners {
+		if _, err := st.ExecContext(ctx, int64(o), int64(o), cap-1); err != nil {
+			return err
 		}
 	}
 	return nil

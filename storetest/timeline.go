@@ -10,7 +10,7 @@ import (
 var timelineTests = []test{
 	{"NewAccountHasABuiltTimeline", testTimelineNewAccount},
 	{"PushOnlyIntoBuiltTimelines", testTimelinePushOnlyBuilt},
-	{"PushTrimsToCap", testTimelinePushTrims},
+	{"PushKeepsNewestAndBoundsSize", testTimelinePushTrims},
 	{"ReadTimelinePaging", testTimelinePaging},
 	{"ReplaceTimelineReplacesAndTrims", testTimelineReplace},
 	{"AddToTimelineMergesAndTrims", testTimelineAdd},
@@ -104,12 +104,20 @@ func testTimelinePushOnlyBuilt(t *testing.T, s Stores) {
 func testTimelinePushTrims(t *testing.T, s Stores) {
 	a := MustCreateAccountOn(t, s, s.Shard(1), "alice")
 	b := MustCreateAccountOn(t, s, s.Shard(2), "bob")
-	es := entries(s, s.IDs.Next(s.Shard(4)), 7)
+	es := entries(s, s.IDs.Next(s.Shard(4)), 30)
 	for _, e := range es {
 		mustOK(t, "PushTimelines", s.Timelines.PushTimelines(t.Context(), []pinhole.ID{a.ID, b.ID}, e, 5))
 	}
 	for _, owner := range []*pinhole.Account{a, b} {
-		checkTimeline(t, owner.Username+"'s timeline, 5 newest kept", s, owner.ID, newestFirst(es[2:]))
+		got := mustReadAll(t, s, owner.ID)
+		if len(got) < 5 || len(got) > 5+pinhole.TimelineTrimEvery {
+			t.Errorf("%s's timeline holds %d entries; want 5 to %d (cap 5, trimmed every %d pushes)", owner.Username, len(got), 5+pinhole.TimelineTrimEvery, pinhole.TimelineTrimEvery)
+			continue
+		}
+		want := newestFirst(es)[:len(got)]
+		if !slices.Equal(got, want) {
+			t.Errorf("%s's timeline: got %v, want the %d newest %v", owner.Username, got, len(got), want)
+		}
 	}
 }
 

@@ -24,9 +24,15 @@ const benchUsage = `Usage:
       seeds a reader following authors, then measures GET /api/v1/timelines/home
       (20 hydrated posts, authenticated) with wrk, side by side with a bare
       net/http handler serving the very same bytes from memory
+  pinhole bench realtime [flags]
+      an author with 1,000 followers, every follower's WebSocket open: fan-out
+      throughput, post-to-visible latency, comment-to-notification latency
 `
 
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "realtime" {
+		return benchRealtime(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "timeline" {
 		fmt.Fprint(stderr, benchUsage)
 		return errUsage

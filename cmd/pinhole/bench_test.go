@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/pinhole/pinhole"
 	"github.com/pinhole/pinhole/identity"
 )
 
@@ -69,4 +71,37 @@ func BenchmarkHomeTimeline(b *testing.B) {
 			h.ServeHTTP(httptest.NewRecorder(), req)
 		}
 	})
+}
+
+// BenchmarkFanOut pushes one post onto 1,000 followers' timelines, the
+// write a fan-out consumer does per post; inserts/s is 1000/(s/op).
+func BenchmarkFanOut(b *testing.B) {
+	cfg := &Config{Listen: "127.0.0.1:0", Data: b.TempDir(), Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 64,
+		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
+		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	if err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close() })
+	owners := make([]pinhole.ID, 1000)
+	for i := range owners {
+		a, _, err := m.benchAccount(ctx, fmt.Sprintf("owner%d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		owners[i] = a.ID
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e := pinhole.TimelineEntry{PostID: m.Cluster.IDs.Next(1), AuthorID: 1}
+		if err := m.Store.PushTimelines(ctx, owners, e, 800); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(owners)*b.N)/b.Elapsed().Seconds(), "inserts/s")
 }
