@@ -142,6 +142,11 @@ async function run() {
     check(await card.getByRole('button', { name: 'Like' }).getAttribute('aria-pressed') === 'true', 'the like should persist');
     await shot(bob, 'bob-home-feed.png');
 
+    step = 'alice waits on her home feed';
+    await alice.goto(BASE + '/');
+    const before = parseInt(await alice.locator('.badge[data-unread]').getAttribute('data-unread'), 10) || 0;
+    await alice.waitForTimeout(500); // the live stream connects
+
     step = 'bob comments';
     await card.getByRole('link', { name: 'Comment' }).click();
     await bob.waitForURL(postURL + '#comment');
@@ -149,6 +154,13 @@ async function run() {
     await bob.getByRole('button', { name: 'Post', exact: true }).click();
     await bob.waitForURL(/\/p\/\d+#c\d+$/);
     await bob.locator('#comment-list .comment', { hasText: COMMENT }).waitFor();
+
+    step = "alice's notification badge counts the comment without a reload";
+    await alice.waitForFunction((n) => {
+      const b = document.querySelector('.badge[data-unread]');
+      return b && !b.hidden && parseInt(b.textContent, 10) >= n;
+    }, before + 1, { timeout: 15000 });
+    check(alice.url() === BASE + '/', 'the badge should update in place');
 
     step = 'alice sees the comment and the like';
     await alice.goto(postURL);
