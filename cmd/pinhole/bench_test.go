@@ -17,18 +17,7 @@ import (
 // HTTP stack in-process, side by side with a handler writing the same bytes
 // from memory. Compare the two ns/op figures of one run.
 func BenchmarkHomeTimeline(b *testing.B) {
-	cfg := &Config{Listen: "127.0.0.1:0", Data: b.TempDir(), Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 64,
-		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
-	if err := cfg.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx := context.Background()
-	if err := m.Open(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close() })
+	m, ctx := benchMain(b)
 	reader, err := m.seedFeed(ctx, 20, 5)
 	if err != nil {
 		b.Fatal(err)
@@ -76,18 +65,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 // BenchmarkFanOut pushes one post onto 1,000 followers' timelines, the
 // write a fan-out consumer does per post; inserts/s is 1000/(s/op).
 func BenchmarkFanOut(b *testing.B) {
-	cfg := &Config{Listen: "127.0.0.1:0", Data: b.TempDir(), Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 64,
-		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
-	if err := cfg.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx := context.Background()
-	if err := m.Open(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close() })
+	m, ctx := benchMain(b)
 	owners := make([]pinhole.ID, 1000)
 	for i := range owners {
 		a, _, err := m.benchAccount(ctx, fmt.Sprintf("owner%d", i))
@@ -104,4 +82,23 @@ func BenchmarkFanOut(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(owners)*b.N)/b.Elapsed().Seconds(), "inserts/s")
+}
+
+// benchMain opens a Pinhole in a temp dir for a benchmark, with cheap
+// password hashing (seeding is not what is measured).
+func benchMain(b *testing.B) (*Main, context.Context) {
+	b.Helper()
+	cfg := &Config{Listen: "127.0.0.1:0", Data: b.TempDir(), Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 64,
+		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
+		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	if err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	if err := m.Open(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close() })
+	return m, ctx
 }
