@@ -4,31 +4,39 @@
 GO      ?= go
 RACE    := $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1 && echo -race)
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# The libvips image processor is built in when pkg-config finds libvips
+# (Debian: libvips-dev); otherwise Pinhole uses its pure-Go processor.
+TAGS    := $(shell pkg-config --exists vips 2>/dev/null && echo -tags vips)
 
-.PHONY: run test build lint bench fuzz
+.PHONY: run test build lint bench bench-media fuzz
 
 ## run: start Pinhole on the embedded defaults at http://127.0.0.1:8080
 run:
-	$(GO) run ./cmd/pinhole serve
+	$(GO) run $(TAGS) ./cmd/pinhole serve
 
 ## test: run every test (browser and service tests skip with a message when their tools are absent)
 test:
-	$(GO) test $(RACE) -count=1 $(TESTFLAGS) ./...
+	$(GO) test $(RACE) $(TAGS) -count=1 $(TESTFLAGS) ./...
 
 ## build: build bin/pinhole
 build:
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/pinhole ./cmd/pinhole
+	$(GO) build $(TAGS) -ldflags "-X main.version=$(VERSION)" -o bin/pinhole ./cmd/pinhole
 
 ## lint: gofmt, go vet and staticcheck (go install honnef.co/go/tools/cmd/staticcheck@latest)
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && echo "gofmt: the files above need formatting" && exit 1)
-	$(GO) vet ./...
-	staticcheck ./...
+	$(GO) vet $(TAGS) ./...
+	staticcheck $(TAGS) ./...
 
 ## bench: the home timeline benchmark, in-process and with wrk (apt-get install wrk)
 bench:
 	$(GO) test -run '^$$' -bench HomeTimeline -benchtime 3s ./cmd/pinhole
 	$(GO) run ./cmd/pinhole bench timeline
+
+## bench-media: a 12 MP photo from upload to ready, beside vipsthumbnail (apt-get install libvips-tools)
+bench-media:
+	$(GO) test $(TAGS) -run '^$$' -bench . -benchtime 5x ./media/imaging/...
+	$(GO) run $(TAGS) ./cmd/pinhole bench media
 
 ## fuzz: fuzz the upload decode path for a bounded time
 fuzz:

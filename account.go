@@ -149,7 +149,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 type AccountStore interface {
 	// CreateAccount stores a new account with its password hash. ECONFLICT
 	// when the username or e-mail is taken; nothing is left behind then.
-	CreateAccount(ctx context.Context, a *Account, passwordHash string) error
+	CreateAccount(ctx context.Context, a *Account, passwordHash string, events ...Event) error
 	FindAccount(ctx context.Context, id ID) (*Account, error)
 	// FindAccounts returns the accounts that exist among ids.
 	FindAccounts(ctx context.Context, ids []ID) (map[ID]*Account, error)
@@ -157,7 +157,7 @@ type AccountStore interface {
 	// FindLogin resolves a username or e-mail to the account and its
 	// password hash.
 	FindLogin(ctx context.Context, login string) (*Account, string, error)
-	UpdateAccount(ctx context.Context, id ID, upd AccountUpdate) (*Account, error)
+	UpdateAccount(ctx context.Context, id ID, upd AccountUpdate, events ...Event) (*Account, error)
 	SetAdmin(ctx context.Context, id ID, admin bool) error
 	SetPasswordHash(ctx context.Context, id ID, hash string) error
 }

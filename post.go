@@ -26,6 +26,7 @@ type Post struct {
 	Media              []*Media // ordered; empty for comments
 	Tags               []string // lower-case hashtags, from the caption
 	Mentions           []Mention
+	PlaceID            ID // 0: none; places belong to the search context
 	CreatedAt          time.Time
 	LikesCount         int64
 	RepliesCount       int64
@@ -45,6 +46,7 @@ type NewPost struct {
 	Caption     string
 	MediaIDs    []ID
 	InReplyToID ID
+	PlaceID     ID
 }
 
 // Validate trims and checks the submission. A post needs 1–10 photos unless
@@ -64,6 +66,8 @@ func (n *NewPost) Validate() error {
 		return Errorf(EINVALID, "Comments cannot have photos.")
 	case n.InReplyToID != 0 && n.Caption == "":
 		return Errorf(EINVALID, "Comment text is required.")
+	case n.InReplyToID != 0 && n.PlaceID != 0:
+		return Errorf(EINVALID, "Comments cannot have a place; set place_id on the post.")
 	}
 	seen := make(map[ID]bool, len(n.MediaIDs))
 	for _, id := range n.MediaIDs {

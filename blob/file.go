@@ -94,6 +94,22 @@ func (s *FileStore) Open(ctx context.Context, key string) (io.ReadSeekCloser, pi
 	return f, pinhole.BlobInfo{Size: st.Size(), ContentType: ct, ModTime: st.ModTime()}, nil
 }
 
+// DeletePrefix removes every blob under a folder-like prefix ("a/b/");
+// no error when there is none.
+func (s *FileStore) DeletePrefix(ctx context.Context, prefix string) error {
+	if !strings.HasSuffix(prefix, "/") {
+		return fmt.Errorf("blob: delete prefix %q: must end with /", prefix)
+	}
+	p, err := s.path(strings.TrimSuffix(prefix, "/"))
+	if err != nil {
+		return nil
+	}
+	if err := os.RemoveAll(p); err != nil {
+		return fmt.Errorf("blob: delete prefix %s: %w", prefix, err)
+	}
+	return nil
+}
+
 func (s *FileStore) Delete(ctx context.Context, key string) error {
 	p, err := s.path(key)
 	if err != nil {

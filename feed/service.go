@@ -68,6 +68,7 @@ type Service struct {
 	live      pinhole.LivePusher
 	now       func() time.Time
 	celebs    *inmem.Cache[pinhole.ID, []pinhole.ID] // viewer → celebrities followed
+	tags      FollowedTags                           // optional: see tag.go
 }
 
 // New returns the service.
@@ -263,6 +264,11 @@ func (s *Service) HomeIDs(ctx context.Context, viewer pinhole.ID, page pinhole.P
 		}
 		ids = append(ids, more...)
 	}
+	tagged, err := s.followedTagPosts(ctx, viewer, page)
+	if err != nil {
+		return nil, err
+	}
+	ids = append(ids, tagged...)
 	slices.SortFunc(ids, cmpDesc)
 	ids = slices.Compact(ids)
 	if len(ids) > page.Limit {

@@ -97,7 +97,8 @@ func (s *Service) Signup(ctx context.Context, in Signup) (*pinhole.Account, erro
 	_, _ = rand.Read(b[:])
 	shard := int(binary.BigEndian.Uint64(b[:]) % uint64(s.cfg.NumShards))
 	a := &pinhole.Account{ID: s.ids.Next(shard), Username: in.Username, Email: in.Email, CreatedAt: s.now().UTC()}
-	if err := s.accounts.CreateAccount(ctx, a, hash); err != nil {
+	e := pinhole.Event{ID: s.ids.Next(shard), Type: pinhole.EventAccountCreated, ActorID: a.ID, At: a.CreatedAt}
+	if err := s.accounts.CreateAccount(ctx, a, hash, e); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -241,7 +242,8 @@ func (s *Service) UpdateProfile(ctx context.Context, id pinhole.ID, upd pinhole.
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
-	a, err := s.accounts.UpdateAccount(ctx, id, upd)
+	e := pinhole.Event{ID: s.ids.Next(id.Shard()), Type: pinhole.EventAccountUpdated, ActorID: id, At: s.now().UTC()}
+	a, err := s.accounts.UpdateAccount(ctx, id, upd, e)
 	s.Forget(id)
 	return a, err
 }

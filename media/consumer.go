@@ -12,14 +12,9 @@ func (s *Service) Subscribe(bus pinhole.EventBus) {
 	bus.Subscribe(pinhole.EventPostDeleted, "media", s.onPostDeleted)
 }
 
-// onPostDeleted removes a deleted post's files. Deleting a missing blob
+// onPostDeleted removes a deleted post's files: each variant's JPEG, its
+// WebP and on-demand sizes, and a kept upload. Deleting a missing blob
 // succeeds, so a redelivered event does no harm.
 func (s *Service) onPostDeleted(ctx context.Context, e pinhole.Event) error {
-	var errs []error
-	for _, key := range e.MediaKeys {
-		if err := s.blobs.Delete(ctx, key); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return errors.Join(s.deleteAll(ctx, e.MediaKeys)...)
 }

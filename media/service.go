@@ -1,17 +1,15 @@
-// Package media is the media context: uploads, processing into display
-// variants, and the files' lifecycle.
+// Package media is the media context: uploads and their lifecycle
+// (received → processing → ready | failed), rendering in a bounded pool,
+// serving with content negotiation, signed on-demand sizes, and clean-up.
 package media
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/pinhole/pinhole"
@@ -20,123 +18,99 @@ import (
 
 // Config is the media context's settings.
 type Config struct {
-	MaxUploadBytes int64 // per photo
-	Workers        int   // photos processed at once
-	QueueWait      time.Duration
-	TempDir        string // "" for the system default
+	MaxUploadBytes int64         // per photo: larger uploads are refused (413)
+	Workers        int           // photos rendered at once
+	QueueLen       int           // photos waiting for a worker; beyond it, 503
+	SyncWait       time.Duration // how long an upload waits for its photo before answering "still processing"
+	RetryAfter     time.Duration // what a refused upload is told
+	OrphanAge      time.Duration // uploads never posted are deleted after this
+	StaleAfter     time.Duration // a photo stuck this long (a crashed worker) is rendered again
+	KeepOriginals  bool          // keep each upload's own bytes for good (never served)
+	TempDir        string        // "" for the system default
+	URLKeys        [][]byte      // HMAC keys of on-demand URLs; the first signs, all verify
+	MaxSizedSide   int           // largest on-demand width or height
 	Imaging        imaging.Config
 }
 
 // NewDefaultConfig returns the defaults.
 func NewDefaultConfig() Config {
+	workers := max(1, runtime.GOMAXPROCS(0))
 	return Config{
 		MaxUploadBytes: 25 << 20,
-		Workers:        max(1, runtime.GOMAXPROCS(0)),
-		QueueWait:      5 * time.Second,
+		Workers:        workers,
+		QueueLen:       4 * workers,
+		SyncWait:       10 * time.Second,
+		RetryAfter:     5 * time.Second,
+		OrphanAge:      24 * time.Hour,
+		StaleAfter:     15 * time.Minute,
+		MaxSizedSide:   imaging.DisplayWidth,
 		Imaging:        imaging.NewDefaultConfig(),
 	}
 }
 
 // Validate checks the settings.
 func (c Config) Validate() error {
-	if c.MaxUploadBytes < 1<<10 {
+	switch {
+	case c.MaxUploadBytes < 1<<10:
 		return fmt.Errorf("media: upload limit must be at least 1 KiB")
+	case c.Workers < 1 || c.QueueLen < 0:
+		return fmt.Errorf("media: at least one worker is needed, and the queue cannot be negative")
+	case c.OrphanAge < time.Minute || c.StaleAfter < time.Second:
+		return fmt.Errorf("media: orphan age and stale time are too short")
+	case len(c.URLKeys) == 0:
+		return fmt.Errorf("media: at least one URL signing key is needed")
+	case c.MaxSizedSide < 16:
+		return fmt.Errorf("media: MaxSizedSide must be at least 16")
 	}
-	if c.Workers < 1 {
-		return fmt.Errorf("media: at least one worker is needed")
+	for _, k := range c.URLKeys {
+		if len(k) < 32 {
+			return fmt.Errorf("media: URL signing keys must be at least 32 bytes")
+		}
 	}
 	return c.Imaging.Validate()
 }
 
 // Service is the media context's logic.
 type Service struct {
-	cfg   Config
-	store pinhole.MediaStore
-	blobs pinhole.BlobStore
-	ids   *pinhole.IDGenerator
-	now   func() time.Time
-	log   *slog.Logger
-	slots chan struct{} // bounds CPU-heavy work
+	cfg    Config
+	store  pinhole.MediaStore
+	blobs  pinhole.BlobStore
+	proc   imaging.Processor
+	ids    *pinhole.IDGenerator
+	now    func() time.Time
+	log    *slog.Logger
+	pool   *pool
+	signer *Signer
+
+	mu      sync.Mutex
+	waiting map[pinhole.ID]chan struct{} // closed when the photo's job ends
 }
 
-// New returns the service.
-func New(cfg Config, store pinhole.MediaStore, blobs pinhole.BlobStore, ids *pinhole.IDGenerator, now func() time.Time, log *slog.Logger) (*Service, error) {
+// New returns the service with its worker pool running; Close stops it.
+func New(cfg Config, store pinhole.MediaStore, blobs pinhole.BlobStore, proc imaging.Processor, ids *pinhole.IDGenerator, now func() time.Time, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, store: store, blobs: blobs, ids: ids, now: now, log: log, slots: make(chan struct{}, cfg.Workers)}, nil
+	return &Service{
+		cfg: cfg, store: store, blobs: blobs, proc: proc, ids: ids, now: now, log: log,
+		pool: newPool(cfg.Workers, cfg.QueueLen), signer: &Signer{keys: cfg.URLKeys},
+		waiting: make(map[pinhole.ID]chan struct{}),
+	}, nil
 }
+
+// Close stops taking work, cancels what is running and waits for the
+// workers. Photos cut short stay "processing" and are rendered again by
+// the next Sweep after StaleAfter.
+func (s *Service) Close() { s.pool.close() }
 
 // Config returns the settings in force.
 func (s *Service) Config() Config { return s.cfg }
 
-// Upload spools a photo to a temporary file under the size limit, turns it
-// into display variants without metadata, stores them and records the
-// media, ready to attach to a post.
-func (s *Service) Upload(ctx context.Context, owner pinhole.ID, r io.Reader, description string) (*pinhole.Media, error) {
-	description, err := pinhole.ValidateAltText(description)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(s.cfg.TempDir, "pinhole-upload-*")
-	if err != nil {
-		return nil, fmt.Errorf("media: spool: %w", err)
-	}
-	defer func() {
-		f.Close()
-		os.Remove(f.Name())
-	}()
-	n, err := io.Copy(f, io.LimitReader(r, s.cfg.MaxUploadBytes+1))
-	if err != nil {
-		if pinhole.ErrorCode(err) != pinhole.EINTERNAL {
-			return nil, err
-		}
-		return nil, pinhole.Errorf(pinhole.EINVALID, "The upload was interrupted; send the file again.")
-	}
-	if n > s.cfg.MaxUploadBytes {
-		return nil, pinhole.Errorf(pinhole.ETOOLARGE, "The photo is larger than %d MB.", s.cfg.MaxUploadBytes>>20)
-	}
-	if n == 0 {
-		return nil, pinhole.Errorf(pinhole.EINVALID, "The file is empty; choose a JPEG, PNG, WebP or GIF photo.")
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("media: spool: %w", err)
-	}
+// Processor names the image processor in use ("go" or "vips").
+func (s *Service) Processor() string { return s.proc.Name() }
 
-	select {
-	case s.slots <- struct{}{}:
-	case <-time.After(s.cfg.QueueWait):
-		return nil, &pinhole.Error{Code: pinhole.EUNAVAILABLE, Message: "The server is busy processing photos; try again shortly.", RetryAfter: 5 * time.Second}
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	res, err := imaging.Process(ctx, f, s.cfg.Imaging)
-	<-s.slots
-	if err != nil {
-		return nil, err
-	}
-
-	m := &pinhole.Media{
-		ID: s.ids.Next(owner.Shard()), OwnerID: owner, State: pinhole.MediaReady, Description: description,
-		Blurhash: res.Blurhash, CreatedAt: s.now().UTC(),
-	}
-	for _, v := range res.Variants {
-		sum := sha256.Sum256(v.Data)
-		key := "v1/" + hex.EncodeToString(sum[:2]) + "/" + hex.EncodeToString(sum[:]) + ".jpg"
-		if err := s.blobs.Put(ctx, key, bytes.NewReader(v.Data), "image/jpeg"); err != nil {
-			s.deleteKeys(ctx, m.Variants)
-			return nil, err
-		}
-		m.Variants = append(m.Variants, pinhole.MediaVariant{Name: v.Name, Key: key, Width: v.Width, Height: v.Height, Size: int64(len(v.Data))})
-	}
-	display := m.Variant("1080")
-	m.Width, m.Height = display.Width, display.Height
-	if err := s.store.CreateMedia(ctx, m); err != nil {
-		s.deleteKeys(ctx, m.Variants)
-		return nil, err
-	}
-	return m, nil
-}
+// Filters lists the filters a member can choose, "normal" first.
+func (s *Service) Filters() []imaging.Filter { return imaging.Filters() }
 
 // Find returns a media row.
 func (s *Service) Find(ctx context.Context, id pinhole.ID) (*pinhole.Media, error) {
@@ -172,23 +146,14 @@ func (s *Service) Describe(ctx context.Context, viewer, id pinhole.ID, descripti
 	return m, nil
 }
 
-// DeleteFiles removes the stored variants of deleted media. Keys are
-// content-addressed and may in principle be shared; failures are logged.
-func (s *Service) DeleteFiles(ctx context.Context, ms []*pinhole.Media) {
-	for _, m := range ms {
-		s.deleteKeys(ctx, m.Variants)
+// readAll reads a blob, refusing more than limit bytes.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
 	}
-}
-
-func (s *Service) deleteKeys(ctx context.Context, vs []pinhole.MediaVariant) {
-	for _, v := range vs {
-		if err := s.blobs.Delete(context.WithoutCancel(ctx), v.Key); err != nil {
-			s.log.WarnContext(ctx, "media: delete blob", "key", v.Key, "err", err)
-		}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("media: blob larger than %d bytes", limit)
 	}
-}
-
-// Open returns a stored variant's bytes.
-func (s *Service) Open(ctx context.Context, key string) (io.ReadSeekCloser, pinhole.BlobInfo, error) {
-	return s.blobs.Open(ctx, key)
+	return data, nil
 }

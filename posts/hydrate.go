@@ -87,7 +87,7 @@ func (s *Service) Hydrate(ctx context.Context, viewer pinhole.ID, ids []pinhole.
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out, s.attachPlaces(ctx, out)
 }
 
 func mentionIDs(p *pinhole.Post) []pinhole.ID {

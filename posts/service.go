@@ -35,6 +35,7 @@ type View struct {
 	Author    *pinhole.Account
 	Liked     bool
 	Mentioned map[string]*pinhole.Account // username → account, for links
+	Place     *pinhole.Place              // nil when the post has none
 }
 
 // Service is the posts context's logic.
@@ -43,6 +44,7 @@ type Service struct {
 	accounts Accounts
 	graph    Graph
 	media    Media
+	places   Places // optional; see place.go
 	ids      *pinhole.IDGenerator
 	now      func() time.Time
 	log      *slog.Logger
@@ -58,7 +60,10 @@ func (s *Service) Create(ctx context.Context, author *pinhole.Account, in pinhol
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	p := &pinhole.Post{AuthorID: author.ID, Caption: in.Caption, InReplyToID: in.InReplyToID, CreatedAt: s.now().UTC()}
+	p := &pinhole.Post{AuthorID: author.ID, Caption: in.Caption, InReplyToID: in.InReplyToID, PlaceID: in.PlaceID, CreatedAt: s.now().UTC()}
+	if err := s.checkPlace(ctx, in.PlaceID); err != nil {
+		return nil, err
+	}
 	if in.InReplyToID != 0 {
 		// A comment lives on its post's shard, beside the post's likes.
 		if _, err := s.Get(ctx, author.ID, in.InReplyToID); err != nil {

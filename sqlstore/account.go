@@ -30,7 +30,7 @@ func emailKey(email string) string { return strings.ToLower(email) }
 // CreateAccount reserves the username and e-mail in the directory, then
 // writes the account on its shard. If the second step fails the
 // reservation is released, so nothing is half-written.
-func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordHash string) error {
+func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordHash string, events ...pinhole.Event) error {
 	if a.ID == 0 {
 		return fmt.Errorf("sqlstore: create account: no ID")
 	}
@@ -61,8 +61,10 @@ func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordH
 			return err
 		}
 		// A new member's (empty) timeline is built from the start.
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO timeline_state (owner_id, shard, built_at) VALUES (?, ?, ?)`), int64(a.ID), a.ID.Shard(), ms(a.CreatedAt))
-		return err
+		if _, err = tx.ExecContext(ctx, s.q(`INSERT INTO timeline_state (owner_id, shard, built_at) VALUES (?, ?, ?)`), int64(a.ID), a.ID.Shard(), ms(a.CreatedAt)); err != nil {
+			return err
+		}
+		return s.writeEvents(ctx, tx, events)
 	})
 	if err != nil {
 		// Release the names this call reserved, and only those; with a
@@ -80,6 +82,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordH
 		}
 		return fmt.Errorf("sqlstore: create account: %w", err)
 	}
+	s.kick(events)
 	return nil
 }
 
@@ -158,7 +161,7 @@ func (s *Store) FindLogin(ctx context.Context, login string) (*pinhole.Account, 
 	return &a, hash, nil
 }
 
-func (s *Store) UpdateAccount(ctx context.Context, id pinhole.ID, upd pinhole.AccountUpdate) (*pinhole.Account, error) {
+func (s *Store) UpdateAccount(ctx context.Context, id pinhole.ID, upd pinhole.AccountUpdate, events ...pinhole.Event) (*pinhole.Account, error) {
 	var sets []string
 	var args []any
 	if upd.DisplayName != nil {
@@ -174,13 +177,20 @@ func (s *Store) UpdateAccount(ctx context.Context, id pinhole.ID, upd pinhole.Ac
 		sets, args = append(sets, "avatar_media_id = ?"), append(args, int64(*upd.AvatarMediaID))
 	}
 	if len(sets) > 0 {
-		res, err := s.of(id).Write.ExecContext(ctx, s.q(`UPDATE accounts SET `+strings.Join(sets, ", ")+` WHERE id = ?`), append(args, int64(id))...)
+		err := s.tx(ctx, s.of(id), func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE accounts SET `+strings.Join(sets, ", ")+` WHERE id = ?`), append(args, int64(id))...)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return pinhole.Errorf(pinhole.ENOTFOUND, "Account %s not found.", id)
+			}
+			return s.writeEvents(ctx, tx, events)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: update account %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil, pinhole.Errorf(pinhole.ENOTFOUND, "Account %s not found.", id)
-		}
+		s.kick(events)
 	}
 	return s.FindAccount(ctx, id)
 }

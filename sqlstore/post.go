@@ -12,7 +12,7 @@ import (
 
 var _ pinhole.PostStore = (*Store)(nil)
 
-const postCols = `id, author_id, caption, in_reply_to_id, in_reply_to_account_id, created_at, likes_count, replies_count`
+const postCols = `id, author_id, caption, in_reply_to_id, in_reply_to_account_id, created_at, likes_count, replies_count, place_id`
 
 func (s *Store) CreatePost(ctx context.Context, p *pinhole.Post, events ...pinhole.Event) error {
 	err := s.tx(ctx, s.of(p.ID), func(tx *sql.Tx) error {
@@ -35,9 +35,9 @@ func (s *Store) CreatePost(ctx context.Context, p *pinhole.Post, events ...pinho
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO posts (id, shard, author_id, caption, in_reply_to_id, in_reply_to_account_id, thread_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			int64(p.ID), p.ID.Shard(), int64(p.AuthorID), p.Caption, int64(p.InReplyToID), int64(p.InReplyToAccountID), thread, ms(p.CreatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO posts (id, shard, author_id, caption, in_reply_to_id, in_reply_to_account_id, thread_id, created_at, place_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			int64(p.ID), p.ID.Shard(), int64(p.AuthorID), p.Caption, int64(p.InReplyToID), int64(p.InReplyToAccountID), thread, ms(p.CreatedAt), int64(p.PlaceID)); err != nil {
 			return err
 		}
 		for i, m := range p.Media {
@@ -107,7 +107,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 	for rows.Next() {
 		var p pinhole.Post
 		var created int64
-		if err := rows.Scan(&p.ID, &p.AuthorID, &p.Caption, &p.InReplyToID, &p.InReplyToAccountID, &created, &p.LikesCount, &p.RepliesCount); err != nil {
+		if err := rows.Scan(&p.ID, &p.AuthorID, &p.Caption, &p.InReplyToID, &p.InReplyToAccountID, &created, &p.LikesCount, &p.RepliesCount, &p.PlaceID); err != nil {
 			rows.Close()
 			return err
 		}

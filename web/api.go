@@ -52,6 +52,7 @@ func (s *Server) apiRoutes() {
 
 	m.HandleFunc("GET /api/v1/timelines/home", s.h(s.apiHomeTimeline))
 	s.notificationRoutes()
+	s.discoveryRoutes()
 	s.streamingRoutes()
 
 	m.HandleFunc("GET /api/v1/instance", s.h(s.apiInstanceV1))

@@ -22,6 +22,9 @@ func (s *Server) apiCreateStatus(w http.ResponseWriter, r *http.Request) error {
 	if in.InReplyToID, err = p.id("in_reply_to_id"); err != nil {
 		return err
 	}
+	if in.PlaceID, err = p.id("place_id"); err != nil {
+		return err
+	}
 	if p.has("poll[options][]") || p.str("scheduled_at") != "" {
 		return pinhole.Errorf(pinhole.EINVALID, "Polls and scheduled posts are not supported.")
 	}

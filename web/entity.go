@@ -125,6 +125,7 @@ type statusJSON struct {
 	Bookmarked         bool          `json:"bookmarked"`
 	Pinned             bool          `json:"pinned"`
 	Filtered           []any         `json:"filtered"`
+	Place              *placeRefJSON `json:"place,omitempty"` // Pinhole's addition
 }
 
 type relationshipJSON struct {
@@ -234,6 +235,10 @@ func (s *Server) statusEntity(v *posts.View) statusJSON {
 	}
 	for _, t := range p.Tags {
 		out.Tags = append(out.Tags, tagJSON{Name: t, URL: s.cfg.PublicURL + "/tags/" + url.PathEscape(t)})
+	}
+	if v.Place != nil {
+		pl := s.placeRef(v.Place)
+		out.Place = &pl
 	}
 	if p.InReplyToID != 0 {
 		a, b := p.InReplyToID.String(), p.InReplyToAccountID.String()

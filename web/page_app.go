@@ -28,6 +28,7 @@ func (s *Server) appPageRoutes() {
 	m.HandleFunc("GET /follow-requests", s.pageFollowRequests)
 	m.HandleFunc("POST /follow-requests/{id}/authorize", s.postAuthorizeRequest)
 	m.HandleFunc("POST /follow-requests/{id}/reject", s.postRejectRequest)
+	s.discoveryPageRoutes()
 	// Profiles live at /@username. A ServeMux wildcard must fill a whole
 	// segment, so "/@{username}" cannot be a pattern: the catch-all routes
 	// them, and answers every other unknown page with the HTML 404.

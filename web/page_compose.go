@@ -1,12 +1,17 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/media"
+	"github.com/pinhole/pinhole/media/imaging"
 )
 
 // composePage is what the compose form needs besides the submitted values.
@@ -16,11 +21,47 @@ type composePage struct {
 	MaxAlt     int
 	MaxMB      int64 // the whole upload
 	PhotoMB    int64 // each photo
+	Filters    []imaging.Filter
+	// FiltersJSON is the filters' names and colour matrices for
+	// compose.js, which previews each one on the member's own photo with
+	// the very arithmetic the server applies.
+	FiltersJSON string
 }
 
 func (s *Server) composeLimits() composePage {
-	return composePage{MaxCaption: pinhole.MaxCaptionLen, MaxPhotos: pinhole.MaxPhotosInPost, MaxAlt: pinhole.MaxAltTextLen, MaxMB: s.cfg.MaxPostBytes >> 20, PhotoMB: s.svc.Media.Config().MaxUploadBytes >> 20}
+	filters, _ := json.Marshal(filterList())
+	return composePage{MaxCaption: pinhole.MaxCaptionLen, MaxPhotos: pinhole.MaxPhotosInPost, MaxAlt: pinhole.MaxAltTextLen, MaxMB: s.cfg.MaxPostBytes >> 20,
+		PhotoMB: s.svc.Media.Config().MaxUploadBytes >> 20, Filters: imaging.Filters(), FiltersJSON: string(filters)}
 }
+
+// composeEdit reads photo i's filter and intensity (filter_N and
+// intensity_N from compose.js, or the shared fields of the plain form).
+func composeEdit(form map[string][]string, i int) (imaging.Edit, error) {
+	get := func(k string) string {
+		if vs := form[k+"_"+strconv.Itoa(i)]; len(vs) > 0 && vs[0] != "" {
+			return vs[0]
+		}
+		if vs := form[k]; len(vs) > 0 {
+			return vs[0]
+		}
+		return ""
+	}
+	e := imaging.Edit{Filter: get("filter"), Intensity: 100}
+	if e.Filter == "normal" {
+		e.Filter = ""
+	}
+	if v := get("intensity"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100 {
+			return e, pinhole.Errorf(pinhole.EINVALID, "The filter intensity must be from 0 to 100.")
+		}
+		e.Intensity = n
+	}
+	return e, e.Validate()
+}
+
+// composeWait is how long the form waits for its photos to be ready.
+const composeWait = 2 * time.Minute
 
 func (s *Server) pageCompose(w http.ResponseWriter, r *http.Request) {
 	if s.loginFirst(w, r, "/new") == nil {
@@ -61,13 +102,29 @@ func (s *Server) postCompose(w http.ResponseWriter, r *http.Request) {
 		if alt == "" {
 			alt = form.Get("alt")
 		}
+		edit, err := composeEdit(form, i)
+		if err != nil {
+			s.composeError(w, r, err, form, true)
+			return
+		}
 		f, err := fh.Open()
 		if err != nil {
 			s.composeError(w, r, pinhole.Errorf(pinhole.EINVALID, "Could not read photo %d; choose it again.", i+1), form, true)
 			return
 		}
-		m, err := s.svc.Media.Upload(r.Context(), me.ID, f, alt)
+		m, err := s.svc.Media.UploadWith(r.Context(), me.ID, f, media.NewUpload{Description: alt, Edit: edit})
 		f.Close()
+		if err == nil && m.State != pinhole.MediaReady {
+			// A post shows its photos at once: wait for them here.
+			ctx, cancel := context.WithTimeout(r.Context(), composeWait)
+			m, err = s.svc.Media.Wait(ctx, me.ID, m.ID)
+			cancel()
+			if err == nil && m.State == pinhole.MediaFailed {
+				err = pinhole.Errorf(pinhole.EINVALID, "%s", m.Error)
+			} else if err != nil && pinhole.ErrorCode(err) == pinhole.EINTERNAL {
+				err = &pinhole.Error{Code: pinhole.EUNAVAILABLE, Message: "Your photos are taking long to process; try again in a minute.", RetryAfter: 30 * time.Second}
+			}
+		}
 		if err != nil {
 			if len(files) > 1 && pinhole.ErrorCode(err) == pinhole.EINVALID {
 				err = pinhole.Errorf(pinhole.EINVALID, "Photo %d (%s): %s", i+1, truncate(fh.Filename, 60), pinhole.ErrorMessage(err))
@@ -109,6 +166,6 @@ func (s *Server) composeError(w http.ResponseWriter, r *http.Request, err error,
 	}
 	s.renderPage(w, r, statusOf(err), "compose", pageData{
 		Title: "New post", Data: s.composeLimits(), Error: msg,
-		Form: map[string]string{"caption": get("caption"), "alt": get("alt")},
+		Form: map[string]string{"caption": get("caption"), "alt": get("alt"), "filter": get("filter"), "filter_intensity": get("intensity")},
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/pinhole/pinhole/media"
 	"github.com/pinhole/pinhole/notify"
 	"github.com/pinhole/pinhole/posts"
+	"github.com/pinhole/pinhole/search"
 )
 
 // Config is the HTTP layer's settings.
@@ -58,6 +59,7 @@ type Services struct {
 	Feed     *feed.Service
 	Media    *media.Service
 	Notify   *notify.Service
+	Search   *search.Service
 	// Live delivers a member's live messages to this node's connections.
 	Live        LiveSource
 	DeadLetters pinhole.DeadLetters
@@ -116,6 +118,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /media/{key...}", s.handleMedia)
 	m.Handle("GET /static/", http.StripPrefix("/static/", staticHandler()))
 	s.apiRoutes()
+	s.mediaRoutes()
 	s.oauthRoutes()
 	s.pageRoutes()
 }

@@ -20,6 +20,9 @@ const adminUsage = `Usage:
       read from PINHOLE_ADMIN_PASSWORD or, when unset, from standard input
   pinhole admin rebuild-timeline --username NAME [serve flags]
       rebuilds one member's home timeline from the graph and the posts
+  pinhole admin reindex [serve flags]
+      brings the search index (accounts, hashtags, places of posts) in step
+      with the accounts and posts: for data older than the index
   pinhole admin dead-letters [--retry N] [serve flags]
       lists the events consumers gave up on, or hands one back to its
       consumer (with the embedded NATS server, stop Pinhole first or use
@@ -81,6 +84,17 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 			return fmt.Errorf("create-admin: %s", errText(err))
 		}
 		fmt.Fprintf(stdout, "@%s (id %s) is an admin\n", a.Username, a.ID)
+		return nil
+	case "reindex":
+		err := m.Services.Search.Reindex(ctx, m.Store, func(accounts, posts int) {
+			if (accounts+posts)%10_000 == 0 {
+				fmt.Fprintf(stderr, "  %d accounts, %d posts\n", accounts, posts)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		fmt.Fprintln(stdout, "reindexed accounts and posts")
 		return nil
 	case "rebuild-timeline":
 		a, err := m.Services.Identity.ByUsername(ctx, *username)

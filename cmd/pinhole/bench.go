@@ -27,11 +27,25 @@ const benchUsage = `Usage:
   pinhole bench realtime [flags]
       an author with 1,000 followers, every follower's WebSocket open: fan-out
       throughput, post-to-visible latency, comment-to-notification latency
+  pinhole bench discovery [flags]
+      seeds (or reuses, with --data) 1,000,000 accounts, 100,000 hashtags and
+      50,000 places through the SQL store, then measures account search and
+      nearby places (p50/p90/p99), in process and over HTTP
+  pinhole bench media [flags]
+      a 12 MP JPEG from upload to all variants ready, with libvips (when built
+      with -tags vips) and pure Go, side by side with vipsthumbnail making the
+      one 1080 px variant; and the peak memory of one job
 `
 
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "realtime" {
 		return benchRealtime(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "discovery" {
+		return benchDiscovery(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "media" {
+		return benchMedia(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "timeline" {
 		fmt.Fprint(stderr, benchUsage)

@@ -24,6 +24,10 @@ type Config struct {
 	CelebrityThreshold int64
 	PasswordGrant      bool
 	MaxUploadMB        int
+	MaxMegapixels      int
+	KeepOriginals      bool
+	MediaProcessor     string // auto, go or vips
+	MediaURLKeys       string // hex HMAC keys of on-demand image URLs, comma-separated, newest first
 	DrainDelay         time.Duration
 	TrustProxy         bool
 	LogLevel           string
@@ -99,6 +103,10 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.Int64Var(&c.CelebrityThreshold, "celebrity-threshold", int64(envInt("CELEBRITY_THRESHOLD", 10000)), "authors with at least this many followers are merged into feeds at read time (env PINHOLE_CELEBRITY_THRESHOLD)")
 	fs.BoolVar(&c.PasswordGrant, "password-grant", envBool("PASSWORD_GRANT", true), "allow OAuth's password grant (env PINHOLE_PASSWORD_GRANT)")
 	fs.IntVar(&c.MaxUploadMB, "max-upload-mb", envInt("MAX_UPLOAD_MB", 25), "largest photo upload in MB (env PINHOLE_MAX_UPLOAD_MB)")
+	fs.IntVar(&c.MaxMegapixels, "max-megapixels", envInt("MAX_MEGAPIXELS", 50), "largest photo in megapixels, read from the file header before decoding (env PINHOLE_MAX_MEGAPIXELS)")
+	fs.BoolVar(&c.KeepOriginals, "keep-originals", envBool("KEEP_ORIGINALS", false), "keep every uploaded file as sent, GPS and all (never served) (env PINHOLE_KEEP_ORIGINALS)")
+	fs.StringVar(&c.MediaProcessor, "media-processor", env("MEDIA_PROCESSOR", "auto"), "auto, go or vips: vips needs a binary built with -tags vips (env PINHOLE_MEDIA_PROCESSOR)")
+	fs.StringVar(&c.MediaURLKeys, "media-url-keys", env("MEDIA_URL_KEYS", ""), "hex HMAC keys (32+ bytes) for on-demand image URLs, comma-separated, the signing one first; default a key file in the data directory (env PINHOLE_MEDIA_URL_KEYS)")
 	fs.DurationVar(&c.DrainDelay, "drain-delay", envDur("DRAIN_DELAY", 2*time.Second), "on SIGTERM, how long /readyz fails before the listener closes (env PINHOLE_DRAIN_DELAY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take client IPs from X-Forwarded-For (env PINHOLE_TRUST_PROXY)")
 	fs.StringVar(&c.NATS, "nats", env("NATS", ""), "nats://host:port of an external NATS JetStream cluster; empty runs an embedded server in the data directory (env PINHOLE_NATS)")
@@ -158,6 +166,14 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadMB < 1 || c.MaxUploadMB > 200 {
 		return fmt.Errorf("--max-upload-mb must be 1..200")
+	}
+	if c.MaxMegapixels < 0 || c.MaxMegapixels > 900 { // 0: the default
+		return fmt.Errorf("--max-megapixels must be 1..900")
+	}
+	switch c.MediaProcessor {
+	case "", "auto", "go", "vips":
+	default:
+		return fmt.Errorf("--media-processor must be auto, go or vips")
 	}
 	switch c.LogFormat {
 	case "json", "text":

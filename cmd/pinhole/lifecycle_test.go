@@ -27,7 +27,7 @@ func freeAddr(t *testing.T) string {
 
 func waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // a restart after a crash recovers the event store first
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(base + "/readyz"); err == nil {
 			res.Body.Close()

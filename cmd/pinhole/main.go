@@ -30,6 +30,7 @@ import (
 	"github.com/pinhole/pinhole/nats"
 	"github.com/pinhole/pinhole/notify"
 	"github.com/pinhole/pinhole/posts"
+	"github.com/pinhole/pinhole/search"
 	"github.com/pinhole/pinhole/sqlite"
 	"github.com/pinhole/pinhole/sqlstore"
 	"github.com/pinhole/pinhole/web"
@@ -158,13 +159,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mc := media.NewDefaultConfig()
-	mc.MaxUploadBytes = int64(cfg.MaxUploadMB) << 20
-	mc.TempDir = filepath.Join(cfg.Data, "tmp")
-	if err := os.MkdirAll(mc.TempDir, 0o750); err != nil {
-		return fmt.Errorf("temp directory: %w", err)
+	mc, proc, err := m.mediaConfig()
+	if err != nil {
+		return err
 	}
-	mediaSvc, err := media.New(mc, st, blobs, ids, m.Now, m.Log)
+	mediaSvc, err := media.New(mc, st, blobs, proc, ids, m.Now, m.Log)
 	if err != nil {
 		return err
 	}
@@ -179,11 +178,18 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	notifySvc := notify.New(st, graphSvc, postCache, bus, ids, m.Now)
-	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Live: bus, DeadLetters: bus, Idempotency: st}
+	searchSvc, err := search.New(search.NewDefaultConfig(), st, postSvc, idSvc, graphSvc, limiter, ids, m.Now, m.Log)
+	if err != nil {
+		return err
+	}
+	postSvc.UsePlaces(searchSvc)
+	feedSvc.UseFollowedTags(searchSvc)
+	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Search: searchSvc, Live: bus, DeadLetters: bus, Idempotency: st}
 	if cfg.HasRole("worker") {
 		feedSvc.Subscribe(bus)
 		mediaSvc.Subscribe(bus)
 		notifySvc.Subscribe(bus)
+		searchSvc.Subscribe(bus)
 	}
 	return m.startBackground()
 }
@@ -306,6 +312,9 @@ func (m *Main) Close() error {
 	if m.stop != nil {
 		m.stop()
 		m.bgDone.Wait()
+	}
+	if m.Services.Media != nil {
+		m.Services.Media.Close() // stops the photo workers
 	}
 	if m.Bus != nil {
 		m.Bus.Close()

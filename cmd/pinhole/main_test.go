@@ -212,7 +212,7 @@ func testJPEG(t testing.TB, w, h int) []byte {
 // MustUpload uploads a photo and returns its media ID.
 func (s *testServer) MustUpload(m member, desc string) string {
 	s.t.Helper()
-	v := s.mustJSON(s.do("POST", "/api/v2/media", m.Token, multipartBody(s.t, map[string]string{"description": desc}, "file", "photo.jpg", testJPEG(s.t, 400, 300))), 200)
+	v := s.mustUploadReady(m, multipartBody(s.t, map[string]string{"description": desc}, "file", "photo.jpg", testJPEG(s.t, 400, 300)))
 	return v["id"].(string)
 }
 
@@ -269,7 +269,9 @@ func csrfFrom(t *testing.T, c *http.Client, u string) string {
 // fan-out and notifications run in consumers after the change commits.
 func (s *testServer) eventually(what string, cond func() bool) {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: under -race with every package's tests at once, the
+	// consumers run far slower than on their own.
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			s.t.Fatalf("timed out waiting until %s", what)

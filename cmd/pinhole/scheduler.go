@@ -45,6 +45,9 @@ func (m *Main) schedule(ctx context.Context, jobs ...job) {
 // jobs are the scheduler role's periodic tasks.
 func (m *Main) jobs() []job {
 	return []job{
+		{name: "trends", every: m.Services.Search.Config().TrendInterval, run: m.Services.Search.ComputeTrends},
+		{name: "compact-search-index", every: 10 * time.Minute, run: m.Services.Search.CompactIndex},
+		{name: "media-sweep", every: 10 * time.Minute, run: m.sweepMedia},
 		{name: "purge-idempotency-keys", every: time.Hour, run: func(ctx context.Context) error {
 			_, err := m.Store.PurgeIdempotency(ctx, m.Now().Add(-24*time.Hour))
 			return err

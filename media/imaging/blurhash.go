@@ -17,7 +17,7 @@ const (
 // blurhashOf computes the blurhash of m on a copy at most 32 pixels across:
 // the hash keeps only 4×3 cosine components, so more pixels add cost, not
 // detail.
-func blurhashOf(ctx context.Context, m *image.RGBA) (string, error) {
+func blurhashOf(ctx context.Context, m image.Image) (string, error) {
 	w, h := m.Bounds().Dx(), m.Bounds().Dy()
 	if w >= h {
 		w, h = scaledSize(w, h, blurhashSide)

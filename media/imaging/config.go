@@ -13,13 +13,16 @@ type Config struct {
 	MaxPixels int64
 	// Quality is the JPEG quality of every variant, 1 to 100.
 	Quality int
+	// WebPQuality is the WebP quality of every variant, 1 to 100.
+	WebPQuality int
 }
 
 // NewDefaultConfig returns the limits the media service runs with.
 func NewDefaultConfig() Config {
 	return Config{
-		MaxPixels: 50_000_000,
-		Quality:   85,
+		MaxPixels:   50_000_000,
+		Quality:     85,
+		WebPQuality: 80,
 	}
 }
 
@@ -31,6 +34,9 @@ func (c Config) Validate() error {
 	}
 	if c.Quality < 1 || c.Quality > 100 {
 		return fmt.Errorf("imaging: Quality must be between 1 and 100, got %d", c.Quality)
+	}
+	if c.WebPQuality < 1 || c.WebPQuality > 100 {
+		return fmt.Errorf("imaging: WebPQuality must be between 1 and 100, got %d", c.WebPQuality)
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func TestConfigValidate(t *testing.T) {
 func TestNewDefaultConfig(t *testing.T) {
 	t.Parallel()
 	got := NewDefaultConfig()
-	want := Config{MaxPixels: 50_000_000, Quality: 85}
+	want := Config{MaxPixels: 50_000_000, Quality: 85, WebPQuality: 80}
 	if got != want {
 		t.Errorf("NewDefaultConfig() = %+v, want %+v", got, want)
 	}

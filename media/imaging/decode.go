@@ -31,10 +31,9 @@ var codecs = map[Format]codec{
 
 // decodeHeader reads the dimensions from the header alone, so an image
 // claiming to be enormous is refused before anything is allocated for it.
-// JPEGs with absurdly many scans are refused too, before decoding them.
-func decodeHeader(f Format, data []byte, maxPixels int64) (hdr image.Config, err error) {
+func decodeHeader(f Format, r io.Reader, maxPixels int64) (hdr image.Config, err error) {
 	defer recoverDecoder(&err)
-	hdr, err = codecs[f].config(bytes.NewReader(data))
+	hdr, err = codecs[f].config(r)
 	if err != nil {
 		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image could not be decoded: %v", err)
 	}
@@ -47,8 +46,6 @@ func decodeHeader(f Format, data []byte, maxPixels int64) (hdr image.Config, err
 			w, h, megapixels(w*h), megapixels(maxPixels))
 	case w > MaxSide || h > MaxSide:
 		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image is %d×%d; no side may be longer than %d pixels", w, h, MaxSide)
-	case f == JPEG && jpegScans(data, MaxJPEGScans) > MaxJPEGScans:
-		return image.Config{}, pinhole.Errorf(pinhole.EINVALID, "The image has more than %d scans, which no camera or editor writes", MaxJPEGScans)
 	}
 	return hdr, nil
 }

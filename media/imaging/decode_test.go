@@ -33,7 +33,7 @@ func TestDecodeHeader(t *testing.T) {
 		bomb := pngHeader(100000, 100000)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, err := decodeHeader(PNG, bomb, cfg.MaxPixels)
+		_, err := decodeHeader(PNG, bytes.NewReader(bomb), cfg.MaxPixels)
 		runtime.ReadMemStats(&after)
 		if got := pinhole.ErrorCode(err); got != pinhole.EINVALID {
 			t.Fatalf("code = %q (%v), want %q", got, err, pinhole.EINVALID)
@@ -62,7 +62,7 @@ func TestDecodeHeader(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = decodeHeader(f, tt.data, tt.maxPixels)
+			_, err = decodeHeader(f, bytes.NewReader(tt.data), tt.maxPixels)
 			if code, msg := pinhole.ErrorCode(err), pinhole.ErrorMessage(err); code != pinhole.EINVALID || msg != tt.want {
 				t.Errorf("error = %q %q, want %q %q", code, msg, pinhole.EINVALID, tt.want)
 			}
@@ -71,9 +71,9 @@ func TestDecodeHeader(t *testing.T) {
 
 	t.Run("AcceptsAtTheLimits", func(t *testing.T) {
 		for _, size := range []image.Point{{100, 100}, {30000, 1}, {1, 30000}} {
-			hdr, err := decodeHeader(PNG, pngHeader(uint32(size.X), uint32(size.Y)), 10_000)
+			hdr, err := decodeHeader(PNG, bytes.NewReader(pngHeader(uint32(size.X), uint32(size.Y))), 10_000)
 			if size.X*size.Y > 10_000 {
-				hdr, err = decodeHeader(PNG, pngHeader(uint32(size.X), uint32(size.Y)), cfg.MaxPixels)
+				hdr, err = decodeHeader(PNG, bytes.NewReader(pngHeader(uint32(size.X), uint32(size.Y))), cfg.MaxPixels)
 			}
 			if err != nil || hdr.Width != size.X || hdr.Height != size.Y {
 				t.Errorf("%v: header = %d×%d, %v; want accepted", size, hdr.Width, hdr.Height, err)
@@ -86,7 +86,7 @@ func TestDecode(t *testing.T) {
 	t.Parallel()
 	decodeAll := func(t *testing.T, f Format, data []byte) image.Image {
 		t.Helper()
-		hdr, err := decodeHeader(f, data, NewDefaultConfig().MaxPixels)
+		hdr, err := decodeHeader(f, bytes.NewReader(data), NewDefaultConfig().MaxPixels)
 		if err != nil {
 			t.Fatalf("decodeHeader: %v", err)
 		}
@@ -144,7 +144,7 @@ func TestDecode(t *testing.T) {
 			{"WebPHeaderOnly", WebP, webpLossless(7, 5, color.NRGBA{A: 0xff})[:20]},
 		}
 		for _, tt := range tests {
-			hdr, err := decodeHeader(tt.f, tt.data, 1<<20)
+			hdr, err := decodeHeader(tt.f, bytes.NewReader(tt.data), 1<<20)
 			if err == nil {
 				_, err = decode(tt.f, tt.data, hdr)
 			}

@@ -87,3 +87,56 @@ func tiffOrientation(b []byte) int {
 	}
 	return 1
 }
+
+// orientationOf returns the EXIF orientation of any accepted format: JPEG
+// APP1, PNG eXIf and WebP EXIF chunks carry it, and libvips honours all
+// three, so the pure-Go processor does too.
+func orientationOf(f Format, data []byte) int {
+	var tiff []byte
+	switch f {
+	case JPEG:
+		tiff = jpegExif(data)
+	case PNG:
+		tiff = pngExif(data)
+	case WebP:
+		tiff = webpExif(data)
+	}
+	if tiff == nil {
+		return 1
+	}
+	return tiffOrientation(bytes.TrimPrefix(tiff, []byte("Exif\x00\x00")))
+}
+
+// pngExif returns the payload of a PNG's eXIf chunk before its image data.
+func pngExif(data []byte) []byte {
+	const sig = 8
+	for i := sig; i+8 <= len(data); {
+		n := uint64(binary.BigEndian.Uint32(data[i:]))
+		typ := string(data[i+4 : i+8])
+		end := uint64(i) + 8 + n
+		if end > uint64(len(data)) || typ == "IDAT" || typ == "IEND" {
+			return nil
+		}
+		if typ == "eXIf" {
+			return data[i+8 : end]
+		}
+		i = int(end) + 4 // CRC
+	}
+	return nil
+}
+
+// webpExif returns the payload of a WebP's EXIF chunk.
+func webpExif(data []byte) []byte {
+	for i := 12; i+8 <= len(data); {
+		n := uint64(binary.LittleEndian.Uint32(data[i+4:]))
+		end := uint64(i) + 8 + n
+		if end > uint64(len(data)) {
+			return nil
+		}
+		if string(data[i:i+4]) == "EXIF" {
+			return data[i+8 : end]
+		}
+		i = int(end + end%2) // chunks are padded to an even length
+	}
+	return nil
+}

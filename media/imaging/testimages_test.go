@@ -114,15 +114,6 @@ func paletted(r image.Rectangle, c color.Color) *image.Paletted {
 	return m
 }
 
-func mustDecodeJPEG(tb testing.TB, data []byte) image.Image {
-	tb.Helper()
-	m, err := jpeg.Decode(bytes.NewReader(data))
-	if err != nil {
-		tb.Fatalf("decode jpeg: %v", err)
-	}
-	return m
-}
-
 // bitWriter writes the least significant bit first, as VP8L wants.
 type bitWriter struct {
 	buf   []byte
@@ -286,26 +277,6 @@ func withSegments(jpegData []byte, segments ...[]byte) []byte {
 		out = append(out, s...)
 	}
 	return append(out, jpegData[2:]...)
-}
-
-// jpegMarkers lists the markers of a JPEG's segments up to its first scan.
-func jpegMarkers(tb testing.TB, data []byte) []byte {
-	tb.Helper()
-	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
-		tb.Fatalf("not a JPEG: % x", data[:min(len(data), 4)])
-	}
-	var markers []byte
-	for i := 2; ; {
-		if i+4 > len(data) || data[i] != 0xff {
-			tb.Fatalf("malformed JPEG at byte %d", i)
-		}
-		marker := data[i+1]
-		markers = append(markers, marker)
-		if marker == 0xda {
-			return markers
-		}
-		i += 2 + int(binary.BigEndian.Uint16(data[i+2:]))
-	}
 }
 
 // near reports whether c is within tol of want in each of R, G and B.
