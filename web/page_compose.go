@@ -6,7 +6,9 @@ import (
 	"errors"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pinhole/pinhole"
@@ -97,6 +99,12 @@ func (s *Server) postCompose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	post := pinhole.NewPost{Caption: form.Get("caption")}
+	// The place is settled before any photo is stored, so a wrong one
+	// leaves nothing behind.
+	if post.PlaceID, err = s.composePlace(r, me.ID, form); err != nil {
+		s.composeError(w, r, err, form, true)
+		return
+	}
 	for i, fh := range files {
 		alt := form.Get("alt_" + strconv.Itoa(i))
 		if alt == "" {
@@ -166,6 +174,37 @@ func (s *Server) composeError(w http.ResponseWriter, r *http.Request, err error,
 	}
 	s.renderPage(w, r, statusOf(err), "compose", pageData{
 		Title: "New post", Data: s.composeLimits(), Error: msg,
-		Form: map[string]string{"caption": get("caption"), "alt": get("alt"), "filter": get("filter"), "filter_intensity": get("intensity")},
+		Form: map[string]string{"caption": get("caption"), "alt": get("alt"), "filter": get("filter"), "filter_intensity": get("intensity"),
+			"place": get("place"), "lat": get("lat"), "lon": get("lon")},
 	})
+}
+
+// composePlace resolves the form's optional place: with coordinates (the
+// device's location) it names the place there, creating it when new;
+// without, it must name a place already known.
+func (s *Server) composePlace(r *http.Request, me pinhole.ID, form url.Values) (pinhole.ID, error) {
+	name := strings.TrimSpace(form.Get("place"))
+	if name == "" || s.svc.Search == nil {
+		return 0, nil
+	}
+	if lat, lon := form.Get("lat"), form.Get("lon"); lat != "" || lon != "" {
+		la, err1 := strconv.ParseFloat(lat, 64)
+		lo, err2 := strconv.ParseFloat(lon, 64)
+		if err1 != nil || err2 != nil {
+			return 0, pinhole.Errorf(pinhole.EINVALID, "The location must be a latitude and a longitude in degrees.")
+		}
+		p, _, err := s.svc.Search.CreatePlace(r.Context(), me, pinhole.NewPlace{Name: name, Lat: la, Lon: lo})
+		if err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	}
+	found, err := s.svc.Search.SearchPlaces(r.Context(), name, 1, 0)
+	if err != nil {
+		return 0, err
+	}
+	if len(found) == 0 {
+		return 0, pinhole.Errorf(pinhole.EINVALID, "No place called %.60q is known yet: use “Use my location” to add it there, or leave Place empty.", name)
+	}
+	return found[0].ID, nil
 }

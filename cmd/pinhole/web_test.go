@@ -205,3 +205,43 @@ func TestDeadLettersPageIsForAdmins(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeWithPlace attaches a place from the compose form: a new one
+// where the member is, then a known one by name; an unknown name without a
+// location is refused and nothing is posted.
+func TestComposeWithPlace(t *testing.T) {
+	s := MustStart(t)
+	c := s.browser()
+	csrf := csrfFrom(t, c, s.URL+"/signup")
+	if res, _ := postForm(t, c, s.URL+"/signup", url.Values{"csrf": {csrf}, "username": {"traveller"}, "email": {"traveller@example.com"}, "password": {"long enough"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signup: %d", res.StatusCode)
+	}
+	compose := func(fields map[string]string) (*http.Response, string) {
+		_, page := pageOf(t, c, s.URL+"/new")
+		fields["csrf"] = fieldValue(t, page, "csrf")
+		fields["form_token"] = fieldValue(t, page, "form_token")
+		b := multipartBody(t, fields, "photos", "p.jpg", testJPEG(t, 120, 90))
+		res, err := c.Post(s.URL+"/new", b.ct, bytesReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		return res, string(readAll(res))
+	}
+	res, _ := compose(map[string]string{"caption": "here", "place": "Harbour Steps", "lat": "43.2965", "lon": "5.3698"})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("with a new place: %d", res.StatusCode)
+	}
+	_, first := page(t, c, s.URL+res.Header.Get("Location"))
+	if !strings.Contains(first, "Harbour Steps") {
+		t.Fatal("the post page does not show its place")
+	}
+	s.eventually("the place is searchable", func() bool {
+		r, _ := compose(map[string]string{"caption": "again", "place": "harbour steps"})
+		return r.StatusCode == http.StatusSeeOther
+	})
+	res, body := compose(map[string]string{"caption": "nowhere", "place": "Atlantis Quay"})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "No place called") {
+		t.Fatalf("unknown place: %d", res.StatusCode)
+	}
+}

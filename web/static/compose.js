@@ -133,3 +133,25 @@
   new MutationObserver(scan).observe(previews, { childList: true });
   scan();
 })();
+
+// The post's place: "Use my location" puts the device's coordinates beside
+// the name, so a new place can be made there.
+(function () {
+  'use strict';
+  const button = document.querySelector('[data-place-locate]');
+  if (!button || !('geolocation' in navigator)) return;
+  const status = document.querySelector('[data-place-status]');
+  const lat = document.querySelector('[data-place-lat]');
+  const lon = document.querySelector('[data-place-lon]');
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    status.textContent = 'Finding your location…';
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      lat.value = pos.coords.latitude.toFixed(5);
+      lon.value = pos.coords.longitude.toFixed(5);
+      status.textContent = 'Location shared: ' + lat.value + ', ' + lon.value + '. Name the place above.';
+    }, function () {
+      status.textContent = 'Your location is not available; name a place already on Pinhole instead.';
+    }, { timeout: 10000, maximumAge: 60000 });
+  });
+})();
