@@ -102,6 +102,7 @@ func (c *Conn) handle(consumer string, m jetstream.Msg) {
 	cancel()
 	if err == nil {
 		c.cfg.fault("consumer-after-handle")
+		c.cfg.fault("consumer-after-handle:" + e.Type)
 		if err := m.Ack(); err != nil {
 			c.log.Warn("nats: ack", "consumer", consumer, "event_id", e.ID, "err", err)
 		}

@@ -61,9 +61,15 @@ func (r *Relay) Kick() {
 	}
 }
 
-func (r *Relay) fault(point string) {
-	if r.Fault != nil {
-		r.Fault(point)
+// faults calls the drill hook at a point, and at the point named with
+// each event type in the batch (so a drill can aim at one kind of event).
+func (r *Relay) faults(point string, events []pinhole.Event) {
+	if r.Fault == nil {
+		return
+	}
+	r.Fault(point)
+	for _, e := range events {
+		r.Fault(point + ":" + e.Type)
 	}
 }
 
@@ -133,11 +139,11 @@ func (r *Relay) drain(ctx context.Context, db *DB) error {
 		if len(ids) == 0 {
 			return nil
 		}
-		r.fault("relay-before-publish")
+		r.faults("relay-before-publish", events)
 		if err := r.pub.Publish(ctx, events...); err != nil {
 			return err
 		}
-		r.fault("relay-after-publish")
+		r.faults("relay-after-publish", events)
 		in, args := inList(ids)
 		if _, err := db.Write.ExecContext(ctx, r.s.q(`UPDATE outbox SET sent_at = ? WHERE id IN (`+in+`)`), append([]any{ms(r.s.c.Now())}, args...)...); err != nil {
 			return err

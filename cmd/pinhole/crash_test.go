@@ -51,6 +51,16 @@ func startProcess(t *testing.T, bin, data, addr, fault string) *process {
 		_ = cmd.Process.Kill()
 		<-p.done
 	})
+	ready := make(chan struct{})
+	go func() {
+		defer close(ready)
+		waitReadyQuiet("http://"+addr, 60*time.Second)
+	}()
+	select {
+	case <-ready:
+	case <-p.done:
+		t.Fatalf("the process exited before it was ready (%v); output:\n%s", p.err, p.out)
+	}
 	waitReady(t, "http://"+addr)
 	return p
 }
@@ -86,7 +96,9 @@ func (p *process) crashed(t *testing.T) {
 // like's notification exists exactly once.
 func TestEventsTakeEffectExactlyOnceAcrossCrashes(t *testing.T) {
 	bin := buildBinary(t)
-	for _, point := range []string{"relay-before-publish", "relay-after-publish", "consumer-after-handle"} {
+	// The drills aim at the like's event: the setup's own events may still
+	// be on their way when the armed process starts.
+	for _, point := range []string{"relay-before-publish:post.liked", "relay-after-publish:post.liked", "consumer-after-handle:post.liked"} {
 		t.Run(point, func(t *testing.T) {
 			data, addr := t.TempDir(), freeAddr(t)
 			api := &testServer{t: t, URL: "http://" + addr, http: &http.Client{Timeout: 30 * time.Second}}
@@ -134,5 +146,19 @@ func TestEventsTakeEffectExactlyOnceAcrossCrashes(t *testing.T) {
 				t.Fatalf("favourites_count: %v", st["favourites_count"])
 			}
 		})
+	}
+}
+
+// waitReadyQuiet polls /readyz until it answers 200 or the time is up.
+func waitReadyQuiet(base string, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
