@@ -187,11 +187,7 @@ func (s *Server) apiAccountStatuses(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	p, err := s.parseParams(w, r)
-	if err != nil {
-		return err
-	}
-	page, err := p.page()
+	p, page, err := s.parsePage(w, r)
 	if err != nil {
 		return err
 	}
@@ -225,11 +221,7 @@ func (s *Server) apiEdges(w http.ResponseWriter, r *http.Request, list func(ctx 
 	if err != nil {
 		return err
 	}
-	p, err := s.parseParams(w, r)
-	if err != nil {
-		return err
-	}
-	page, err := p.page()
+	_, page, err := s.parsePage(w, r)
 	if err != nil {
 		return err
 	}
@@ -294,11 +286,7 @@ func (s *Server) apiFollowRequests(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p, err := s.parseParams(w, r)
-	if err != nil {
-		return err
-	}
-	page, err := p.page()
+	_, page, err := s.parsePage(w, r)
 	if err != nil {
 		return err
 	}

@@ -82,11 +82,7 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.parseParams(w, r)
-	if err != nil {
-		return err
-	}
-	page, err := p.page()
+	p, page, err := s.parsePage(w, r)
 	if err != nil {
 		return err
 	}

@@ -113,11 +113,7 @@ func (s *Server) apiFavouritedBy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.parseParams(w, r)
-	if err != nil {
-		return err
-	}
-	page, err := p.page()
+	_, page, err := s.parsePage(w, r)
 	if err != nil {
 		return err
 	}
@@ -133,11 +129,7 @@ func (s *Server) apiHomeTimeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.parseParams(w, r)
-	if err != nil {
-		return err
-	}
-	page, err := p.page()
+	_, page, err := s.parsePage(w, r)
 	if err != nil {
 		return err
 	}

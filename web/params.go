@@ -168,6 +168,16 @@ func (p *params) page() (pinhole.Page, error) {
 	return pg, nil
 }
 
+// parsePage reads a list request's fields and its cursor parameters.
+func (s *Server) parsePage(w http.ResponseWriter, r *http.Request) (*params, pinhole.Page, error) {
+	p, err := s.parseParams(w, r)
+	if err != nil {
+		return nil, pinhole.Page{}, err
+	}
+	page, err := p.page()
+	return p, page, err
+}
+
 // pathID parses the {name} path value; a malformed ID names nothing: 404.
 func pathID(r *http.Request, name string) (pinhole.ID, error) {
 	return pinhole.ParseID(r.PathValue(name))
