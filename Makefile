@@ -8,7 +8,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # (Debian: libvips-dev); otherwise Pinhole uses its pure-Go processor.
 TAGS    := $(shell pkg-config --exists vips 2>/dev/null && echo -tags vips)
 
-.PHONY: run test build lint bench bench-media fuzz
+.PHONY: run test build lint bench bench-media bench-cluster fuzz cluster
 
 ## run: start Pinhole on the embedded defaults at http://127.0.0.1:8080
 run:
@@ -17,6 +17,11 @@ run:
 ## test: run every test (browser and service tests skip with a message when their tools are absent)
 test:
 	$(GO) test $(RACE) $(TAGS) -count=1 $(TESTFLAGS) ./...
+
+## cluster: a local cluster — HAProxy, two web nodes, a worker and a scheduler on
+## PostgreSQL (two shard databases, a streaming replica), Redis and NATS (apt-get install postgresql haproxy redis-server nats-server)
+cluster:
+	$(GO) run ./deploy/local $(CLUSTERFLAGS)
 
 ## build: build bin/pinhole
 build:
@@ -32,6 +37,10 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench HomeTimeline -benchtime 3s ./cmd/pinhole
 	$(GO) run ./cmd/pinhole bench timeline
+
+## bench-cluster: the home timeline on the local cluster beside the embedded server, and the load per database
+bench-cluster:
+	$(GO) run ./cmd/pinhole bench cluster
 
 ## bench-media: a 12 MP photo from upload to ready, beside vipsthumbnail (apt-get install libvips-tools)
 bench-media:

@@ -22,3 +22,12 @@ type BlobStore interface {
 	// Delete removes a blob; no error when it is already gone.
 	Delete(ctx context.Context, key string) error
 }
+
+// BlobURLer is a blob store whose blobs can be fetched without going
+// through Pinhole: from a CDN, a public bucket or a presigned URL. The web
+// layer may then redirect media requests there instead of proxying bytes.
+type BlobURLer interface {
+	// BlobURL returns the blob's URL and when it stops working (zero:
+	// never). It need not check that the blob exists.
+	BlobURL(ctx context.Context, key string) (url string, expires time.Time, err error)
+}

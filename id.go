@@ -67,23 +67,49 @@ func IDAt(t time.Time) ID {
 }
 
 // IDGenerator mints IDs for any logical shard. It is safe for concurrent
-// use. Two processes must not mint on the same shard with separate
-// generators unless their clocks and sequences are kept apart, which the
-// store's ID source does at scale.
+// use. Processes that mint at the same time each hold a distinct node
+// number (leased from the directory database): the node number takes the
+// high bits of the sequence, so two processes never mint the same ID.
 type IDGenerator struct {
-	now  func() time.Time
-	mu   sync.Mutex
-	last map[int]int64 // shard -> last (ms<<SeqBits | seq)
+	now       func() time.Time
+	mu        sync.Mutex
+	node      int64
+	localBits uint
+	last      map[int]int64 // shard -> last (ms<<localBits | local sequence)
 }
 
-// NewIDGenerator returns a generator reading time from now.
+// NodeBits is how many of the sequence bits name the minting process: up
+// to 32 processes mint at once, each up to 32 IDs per millisecond per
+// logical shard (beyond that it borrows the next millisecond).
+const NodeBits = 5
+
+// MaxNodes is the number of distinct node numbers.
+const MaxNodes = 1 << NodeBits
+
+// NewIDGenerator returns a generator reading time from now, owning the
+// whole sequence (one minting process).
 func NewIDGenerator(now func() time.Time) *IDGenerator {
-	return &IDGenerator{now: now, last: make(map[int]int64)}
+	return &IDGenerator{now: now, localBits: SeqBits, last: make(map[int]int64)}
+}
+
+// SetNode makes the generator mint as node n of MaxNodes. IDs it mints
+// afterwards never equal IDs minted by another node number.
+func (g *IDGenerator) SetNode(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old := g.localBits
+	g.node, g.localBits = int64(n&(MaxNodes-1)), SeqBits-NodeBits
+	// Restart the sequences past the last millisecond minted so far, so
+	// the switch cannot repeat an ID this process already handed out.
+	for shard, last := range g.last {
+		g.last[shard] = (last>>old + 1) << g.localBits
+	}
 }
 
 // Next mints a new ID on the given logical shard. Within one millisecond it
-// counts up the sequence; past 1,024 IDs it borrows the next millisecond, so
-// IDs stay unique and increasing even if the clock stalls or steps back.
+// counts up the sequence; when the sequence is used up it borrows the next
+// millisecond, so IDs stay unique and increasing even if the clock stalls
+// or steps back.
 func (g *IDGenerator) Next(shard int) ID {
 	ms := g.now().Sub(Epoch).Milliseconds()
 	if ms < 0 {
@@ -91,11 +117,12 @@ func (g *IDGenerator) Next(shard int) ID {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	cur := ms << SeqBits
+	cur := ms << g.localBits
 	if last, ok := g.last[shard]; ok && cur <= last {
 		cur = last + 1 // same or earlier millisecond: next sequence number
 	}
 	g.last[shard] = cur
-	ms, seq := cur>>SeqBits, cur&maxSeq
+	ms, local := cur>>g.localBits, cur&(1<<g.localBits-1)
+	seq := g.node<<g.localBits | local
 	return ID(ms<<(ShardBits+SeqBits) | int64(shard&(MaxShards-1))<<SeqBits | seq)
 }

@@ -35,8 +35,8 @@ func NewFileStore(root string) (*FileStore, error) {
 
 // path maps a key to a file, refusing anything that could escape root.
 func (s *FileStore) path(key string) (string, error) {
-	if key == "" || strings.Contains(key, "..") || strings.HasPrefix(key, "/") || strings.ContainsAny(key, "\\\x00") || !fs.ValidPath(key) {
-		return "", pinhole.Errorf(pinhole.ENOTFOUND, "No such file.")
+	if !validKey(key) {
+		return "", errBadKeyOpen()
 	}
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
@@ -44,7 +44,7 @@ func (s *FileStore) path(key string) (string, error) {
 func (s *FileStore) Put(ctx context.Context, key string, r io.Reader, contentType string) error {
 	p, err := s.path(key)
 	if err != nil {
-		return err
+		return errBadKeyPut(key)
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 		return fmt.Errorf("blob: put %s: %w", key, err)

@@ -15,8 +15,15 @@ import (
 // that retires every cached page at once.
 type Timelines struct {
 	pinhole.TimelineStore
-	c   *inmem.Cache[pinhole.ID, *ownerPages]
-	gen atomic.Uint64
+	c      *inmem.Cache[pinhole.ID, *ownerPages]
+	gen    atomic.Uint64
+	shared *Shared // nil: this node only
+
+	// A read that began before its owner's pages were dropped does not
+	// cache what it read (see tier).
+	mu    sync.Mutex
+	seq   uint64
+	drops *inmem.Cache[pinhole.ID, uint64]
 }
 
 var _ pinhole.TimelineStore = (*Timelines)(nil)
@@ -31,12 +38,16 @@ const pagesPerOwner = 8
 
 // NewTimelines wraps a timeline store.
 func NewTimelines(s pinhole.TimelineStore, size int, ttl time.Duration, now func() time.Time) *Timelines {
-	return &Timelines{TimelineStore: s, c: inmem.NewCache[pinhole.ID, *ownerPages](size, ttl, now)}
+	return &Timelines{TimelineStore: s, c: inmem.NewCache[pinhole.ID, *ownerPages](size, ttl, now),
+		drops: inmem.NewCache[pinhole.ID, uint64](size, ttl, now)}
 }
 
 func (t *Timelines) ReadTimeline(ctx context.Context, owner pinhole.ID, page pinhole.Page) ([]pinhole.TimelineEntry, error) {
+	t.mu.Lock()
+	start := t.seq
+	t.mu.Unlock()
 	gen := t.gen.Load()
-	if op, ok := t.c.Get(owner); ok {
+	if op, ok := t.c.Get(owner); ok && !pinhole.FreshReads(ctx) {
 		op.mu.Lock()
 		entries, hit := op.pages[page]
 		valid := op.gen == gen
@@ -48,6 +59,11 @@ func (t *Timelines) ReadTimeline(ctx context.Context, owner pinhole.ID, page pin
 	entries, err := t.TimelineStore.ReadTimeline(ctx, owner, page)
 	if err != nil {
 		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if d, ok := t.drops.Get(owner); ok && d > start {
+		return entries, nil // dropped while this read ran: it may be stale
 	}
 	op, ok := t.c.Get(owner)
 	if !ok || op.gen != gen {
@@ -63,38 +79,65 @@ func (t *Timelines) ReadTimeline(ctx context.Context, owner pinhole.ID, page pin
 	return entries, nil
 }
 
-func (t *Timelines) forget(owners ...pinhole.ID) {
+// Share makes writes through this store drop the owners' cached pages on
+// every node (a worker fans out; the web nodes hold the pages). Call it
+// once, before use.
+func (t *Timelines) Share(s *Shared) {
+	t.shared = s
+	s.Listen(KindTimeline, t.drop)
+	s.Listen(KindTimelines, func([]pinhole.ID) { t.gen.Add(1) })
+}
+
+func (t *Timelines) drop(owners []pinhole.ID) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seq++
 	for _, o := range owners {
 		t.c.Delete(o)
+		t.drops.Set(o, t.seq)
 	}
 }
 
+func (t *Timelines) forget(ctx context.Context, owners ...pinhole.ID) {
+	if t.shared != nil {
+		t.shared.Invalidate(ctx, KindTimeline, owners...)
+		return
+	}
+	t.drop(owners)
+}
+
 func (t *Timelines) ReplaceTimeline(ctx context.Context, owner pinhole.ID, entries []pinhole.TimelineEntry, cap int) error {
-	defer t.forget(owner)
+	defer t.forget(ctx, owner)
 	return t.TimelineStore.ReplaceTimeline(ctx, owner, entries, cap)
 }
 
 func (t *Timelines) PushTimelines(ctx context.Context, owners []pinhole.ID, e pinhole.TimelineEntry, cap int) error {
-	defer t.forget(owners...)
+	defer t.forget(ctx, owners...)
 	return t.TimelineStore.PushTimelines(ctx, owners, e, cap)
 }
 
 func (t *Timelines) AddToTimeline(ctx context.Context, owner pinhole.ID, entries []pinhole.TimelineEntry, cap int) error {
-	defer t.forget(owner)
+	defer t.forget(ctx, owner)
 	return t.TimelineStore.AddToTimeline(ctx, owner, entries, cap)
 }
 
 func (t *Timelines) RemoveAuthor(ctx context.Context, owner, author pinhole.ID) error {
-	defer t.forget(owner)
+	defer t.forget(ctx, owner)
 	return t.TimelineStore.RemoveAuthor(ctx, owner, author)
 }
 
 func (t *Timelines) RemovePost(ctx context.Context, postID pinhole.ID) error {
-	defer t.gen.Add(1)
+	defer func() {
+		if t.shared != nil {
+			t.shared.Invalidate(ctx, KindTimelines)
+		} else {
+			t.gen.Add(1)
+		}
+	}()
 	return t.TimelineStore.RemovePost(ctx, postID)
 }
 
 func (t *Timelines) DropTimeline(ctx context.Context, owner pinhole.ID) error {
-	defer t.forget(owner)
+	defer t.forget(ctx, owner)
 	return t.TimelineStore.DropTimeline(ctx, owner)
 }

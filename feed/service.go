@@ -68,7 +68,8 @@ type Service struct {
 	live      pinhole.LivePusher
 	now       func() time.Time
 	celebs    *inmem.Cache[pinhole.ID, []pinhole.ID] // viewer → celebrities followed
-	tags      FollowedTags                           // optional: see tag.go
+	onForget  func(ctx context.Context, viewers ...pinhole.ID)
+	tags      FollowedTags // optional: see tag.go
 }
 
 // New returns the service.
@@ -152,9 +153,27 @@ func (s *Service) onPostDeleted(ctx context.Context, e pinhole.Event) error {
 	})
 }
 
+// OnForget calls fn whenever a member's follows changed, so the other
+// nodes drop what they hold about them (ForgetFollowing).
+func (s *Service) OnForget(fn func(ctx context.Context, viewers ...pinhole.ID)) { s.onForget = fn }
+
+// ForgetFollowing drops what this node holds about whom viewers follow.
+func (s *Service) ForgetFollowing(viewers ...pinhole.ID) {
+	for _, v := range viewers {
+		s.celebs.Delete(v)
+	}
+}
+
+func (s *Service) forget(ctx context.Context, viewers ...pinhole.ID) {
+	s.ForgetFollowing(viewers...)
+	if s.onForget != nil {
+		s.onForget(ctx, viewers...)
+	}
+}
+
 // onFollowed brings the followed account's recent posts in at once.
 func (s *Service) onFollowed(ctx context.Context, e pinhole.Event) error {
-	s.celebs.Delete(e.ActorID)
+	s.forget(ctx, e.ActorID)
 	author, err := s.accounts.Account(ctx, e.TargetID)
 	if err != nil || s.isCelebrity(author) || s.cfg.BackfillPosts == 0 {
 		return err
@@ -171,13 +190,12 @@ func (s *Service) onFollowed(ctx context.Context, e pinhole.Event) error {
 }
 
 func (s *Service) onUnfollowed(ctx context.Context, e pinhole.Event) error {
-	s.celebs.Delete(e.ActorID)
+	s.forget(ctx, e.ActorID)
 	return s.timelines.RemoveAuthor(ctx, e.ActorID, e.TargetID)
 }
 
 func (s *Service) onBlocked(ctx context.Context, e pinhole.Event) error {
-	s.celebs.Delete(e.ActorID)
-	s.celebs.Delete(e.TargetID)
+	s.forget(ctx, e.ActorID, e.TargetID)
 	if err := s.timelines.RemoveAuthor(ctx, e.ActorID, e.TargetID); err != nil {
 		return err
 	}
@@ -284,7 +302,7 @@ func (s *Service) HomeIDs(ctx context.Context, viewer pinhole.ID, page pinhole.P
 // celebrities returns the accounts the viewer follows that are not fanned
 // out, from a short-lived cache that the viewer's own graph changes drop.
 func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole.ID, error) {
-	if v, ok := s.celebs.Get(viewer); ok {
+	if v, ok := s.celebs.Get(viewer); ok && !pinhole.FreshReads(ctx) {
 		return v, nil
 	}
 	following, err := s.graph.FollowingIDs(ctx, viewer)

@@ -25,6 +25,7 @@ type Service struct {
 	// blocked caches whether a block stands between two accounts (either
 	// way), keyed by the ordered pair; block and unblock drop the pair.
 	blocked *inmem.Cache[pair, bool]
+	onBlock func(ctx context.Context, a, b pinhole.ID)
 }
 
 type pair struct{ a, b pinhole.ID }
@@ -97,6 +98,20 @@ func (s *Service) Unfollow(ctx context.Context, viewer, id pinhole.ID) (*pinhole
 	return s.Relationship(ctx, viewer, id)
 }
 
+// OnBlockChange calls fn after every block or unblock made here, so other
+// nodes can drop the pair from their caches (ForgetBlock).
+func (s *Service) OnBlockChange(fn func(ctx context.Context, a, b pinhole.ID)) { s.onBlock = fn }
+
+// ForgetBlock drops what this node holds about a block between a and b.
+func (s *Service) ForgetBlock(a, b pinhole.ID) { s.blocked.Delete(orderedPair(a, b)) }
+
+func (s *Service) blockChanged(ctx context.Context, a, b pinhole.ID) {
+	s.ForgetBlock(a, b)
+	if s.onBlock != nil {
+		s.onBlock(ctx, a, b)
+	}
+}
+
 // Block blocks an account: follows both ways end, each is hidden from the
 // other.
 func (s *Service) Block(ctx context.Context, viewer, id pinhole.ID) (*pinhole.Relationship, error) {
@@ -104,7 +119,7 @@ func (s *Service) Block(ctx context.Context, viewer, id pinhole.ID) (*pinhole.Re
 		return nil, err
 	}
 	err := s.store.Block(ctx, viewer, id, s.now().UTC(), s.event(pinhole.EventBlocked, viewer, id))
-	s.blocked.Delete(orderedPair(viewer, id))
+	s.blockChanged(ctx, viewer, id)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +133,7 @@ func (s *Service) Unblock(ctx context.Context, viewer, id pinhole.ID) (*pinhole.
 		return nil, err
 	}
 	err := s.store.Unblock(ctx, viewer, id)
-	s.blocked.Delete(orderedPair(viewer, id))
+	s.blockChanged(ctx, viewer, id)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,10 @@ type Config struct {
 	LoginPerUser  pinhole.Rate
 	SignupPerIP   pinhole.Rate
 	NumShards     int // logical shards new accounts are spread over
+	// AuthCacheTTL is how long this process trusts a token it looked up;
+	// 0 looks every token up (in Redis at scale, where a revoke on any
+	// node drops it at once).
+	AuthCacheTTL time.Duration
 }
 
 // NewDefaultConfig returns the defaults.
@@ -28,6 +32,7 @@ func NewDefaultConfig() Config {
 		LoginPerUser:  pinhole.Rate{Burst: 10, Period: 5 * time.Minute},
 		SignupPerIP:   pinhole.Rate{Burst: 10, Period: time.Hour},
 		NumShards:     256,
+		AuthCacheTTL:  10 * time.Second,
 	}
 }
 
@@ -38,6 +43,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		return fmt.Errorf("identity: session TTL must be at least a minute")
+	}
+	if c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Minute {
+		return fmt.Errorf("identity: the token cache TTL must be 0..1m")
 	}
 	if c.NumShards < 1 || c.NumShards > pinhole.MaxShards {
 		return fmt.Errorf("identity: logical shards must be 1..%d", pinhole.MaxShards)

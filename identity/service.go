@@ -39,7 +39,7 @@ func New(cfg Config, accounts pinhole.AccountStore, tokens pinhole.TokenStore, l
 	}
 	return &Service{
 		cfg: cfg, accounts: accounts, tokens: tokens, limiter: limiter, ids: ids, now: now,
-		auth:     inmem.NewCache[string, *pinhole.Token](100_000, 10*time.Second, now),
+		auth:     inmem.NewCache[string, *pinhole.Token](100_000, cfg.AuthCacheTTL, now),
 		accCache: inmem.NewCache[pinhole.ID, *pinhole.Account](100_000, 2*time.Second, now),
 		dummy:    dummy,
 	}, nil
@@ -156,6 +156,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*pinhole.Tok
 	}
 	key := string(hashSecret(secret))
 	t, ok := s.auth.Get(key)
+	if s.cfg.AuthCacheTTL == 0 {
+		ok = false
+	}
 	if !ok || (!t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt)) {
 		var err error
 		t, err = s.tokens.FindToken(ctx, []byte(key), s.now())
@@ -164,7 +167,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*pinhole.Tok
 		} else if err != nil {
 			return nil, nil, err
 		}
-		s.auth.Set(key, t)
+		if s.cfg.AuthCacheTTL > 0 {
+			s.auth.Set(key, t)
+		}
 	}
 	if t.AccountID == 0 {
 		return t, nil, nil
@@ -183,9 +188,10 @@ func (s *Service) Revoke(ctx context.Context, secret string) error {
 	return s.tokens.DeleteToken(ctx, h)
 }
 
-// Account returns an account, from a short-lived cache.
+// Account returns an account, from a short-lived cache unless ctx asks
+// for fresh reads.
 func (s *Service) Account(ctx context.Context, id pinhole.ID) (*pinhole.Account, error) {
-	if a, ok := s.accCache.Get(id); ok {
+	if a, ok := s.accCache.Get(id); ok && !pinhole.FreshReads(ctx) {
 		return a, nil
 	}
 	a, err := s.accounts.FindAccount(ctx, id)
@@ -200,8 +206,9 @@ func (s *Service) Account(ctx context.Context, id pinhole.ID) (*pinhole.Account,
 func (s *Service) Accounts(ctx context.Context, ids []pinhole.ID) (map[pinhole.ID]*pinhole.Account, error) {
 	out := make(map[pinhole.ID]*pinhole.Account, len(ids))
 	var miss []pinhole.ID
+	fresh := pinhole.FreshReads(ctx)
 	for _, id := range ids {
-		if a, ok := s.accCache.Get(id); ok {
+		if a, ok := s.accCache.Get(id); ok && !fresh {
 			out[id] = a
 		} else if _, dup := out[id]; !dup {
 			miss = append(miss, id)

@@ -95,6 +95,7 @@ type File struct {
 	Info        pinhole.BlobInfo
 	ContentType string
 	ETag        string // quoted, names the exact bytes
+	Key         string // the blob served: the WebP of a JPEG key when negotiated
 }
 
 // Open returns a served file by key: only variant keys, never an upload.
@@ -125,5 +126,5 @@ func (s *Service) open(ctx context.Context, key, hash string) (*File, error) {
 	if i := strings.Index(key, hash); i >= 0 {
 		tag = strings.NewReplacer("/", "-", ".", "-").Replace(key[i:])
 	}
-	return &File{ReadSeekCloser: r, Info: info, ContentType: ct, ETag: `"` + tag + `"`}, nil
+	return &File{ReadSeekCloser: r, Info: info, ContentType: ct, ETag: `"` + tag + `"`, Key: key}, nil
 }

@@ -11,7 +11,9 @@ import (
 // insert-if-absent, or a counter keyed by the event ID).
 
 func (s *Service) onAccountChanged(ctx context.Context, e pinhole.Event) error {
-	a, err := s.accounts.Account(ctx, e.ActorID)
+	// The account as it is now, past every cache: a copy cached before
+	// the change would index the old name.
+	a, err := s.accounts.Account(pinhole.WithFreshReads(ctx), e.ActorID)
 	if pinhole.IsNotFound(err) {
 		return nil // gone since: nothing to index
 	} else if err != nil {

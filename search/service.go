@@ -94,10 +94,12 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 
-	followed *inmem.Cache[pinhole.ID, []string]       // member → tags followed
-	history  *inmem.Cache[string, []pinhole.TagDay]   // tag → recent days of use
-	places   *inmem.Cache[pinhole.ID, *pinhole.Place] // places never change but their counts
-	trends   atomic.Pointer[trendSnapshot]
+	followed *inmem.Cache[pinhole.ID, []string] // member → tags followed
+	// onFollowed tells other nodes a member's followed tags changed.
+	onFollowed func(ctx context.Context, viewer pinhole.ID)
+	history    *inmem.Cache[string, []pinhole.TagDay]   // tag → recent days of use
+	places     *inmem.Cache[pinhole.ID, *pinhole.Place] // places never change but their counts
+	trends     atomic.Pointer[trendSnapshot]
 }
 
 // New returns the service.

@@ -95,7 +95,7 @@ func (s *Service) tagHistory(ctx context.Context, tag string, used bool) ([]pinh
 // followedTags returns the tags a member follows, from a short-lived
 // cache that the member's own follows and unfollows drop.
 func (s *Service) followedTags(ctx context.Context, viewer pinhole.ID) ([]string, error) {
-	if v, ok := s.followed.Get(viewer); ok {
+	if v, ok := s.followed.Get(viewer); ok && !pinhole.FreshReads(ctx) {
 		return v, nil
 	}
 	v, err := s.store.FollowedTagNames(ctx, viewer)
@@ -104,6 +104,27 @@ func (s *Service) followedTags(ctx context.Context, viewer pinhole.ID) ([]string
 	}
 	s.followed.Set(viewer, v)
 	return v, nil
+}
+
+// OnFollowedTagsChange calls fn after a member followed or unfollowed a
+// tag here, so other nodes drop their copy (ForgetFollowedTags).
+func (s *Service) OnFollowedTagsChange(fn func(ctx context.Context, viewer pinhole.ID)) {
+	s.onFollowed = fn
+}
+
+// ForgetFollowedTags drops what this node holds about the tags members
+// follow.
+func (s *Service) ForgetFollowedTags(viewers ...pinhole.ID) {
+	for _, v := range viewers {
+		s.followed.Delete(v)
+	}
+}
+
+func (s *Service) followedChanged(ctx context.Context, viewer pinhole.ID) {
+	s.ForgetFollowedTags(viewer)
+	if s.onFollowed != nil {
+		s.onFollowed(ctx, viewer)
+	}
 }
 
 // FollowTag makes the viewer follow a hashtag.
@@ -115,7 +136,7 @@ func (s *Service) FollowTag(ctx context.Context, viewer pinhole.ID, name string)
 	if _, err := s.store.FollowTag(ctx, viewer, n, pinhole.MaxFollowedTags, s.now().UTC()); err != nil {
 		return nil, err
 	}
-	s.followed.Delete(viewer)
+	s.followedChanged(ctx, viewer)
 	return s.Tag(ctx, viewer, n)
 }
 
@@ -128,7 +149,7 @@ func (s *Service) UnfollowTag(ctx context.Context, viewer pinhole.ID, name strin
 	if _, err := s.store.UnfollowTag(ctx, viewer, n); err != nil {
 		return nil, err
 	}
-	s.followed.Delete(viewer)
+	s.followedChanged(ctx, viewer)
 	return s.Tag(ctx, viewer, n)
 }
 

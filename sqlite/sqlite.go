@@ -109,7 +109,10 @@ func Open(ctx context.Context, cfg Config, now func() time.Time) (*sqlstore.Clus
 		read.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	db := &sqlstore.DB{Write: write, Read: sqlstore.NewPool(read), Name: filepath.Base(cfg.Path)}
+	// The read-only pool opens the same file, so it is never stale: it
+	// serves the reads that must be fresh too.
+	rp := sqlstore.NewPool(read)
+	db := &sqlstore.DB{Write: write, Read: rp, Primary: rp, Name: filepath.Base(cfg.Path)}
 	return &sqlstore.Cluster{
 		Dialect:   d,
 		Directory: db,

@@ -53,7 +53,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordH
 	if err != nil {
 		return fmt.Errorf("sqlstore: create account: %w", err)
 	}
-	err = s.tx(ctx, s.of(a.ID), func(tx *sql.Tx) error {
+	err = s.txShard(ctx, a.ID.Shard(), func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO accounts (id, shard, username, email, password_hash, display_name, bio, locked, admin, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 			int64(a.ID), a.ID.Shard(), a.Username, a.Email, passwordHash, a.DisplayName, a.Bio, a.Locked, a.Admin, ms(a.CreatedAt))
@@ -87,7 +87,7 @@ func (s *Store) CreateAccount(ctx context.Context, a *pinhole.Account, passwordH
 }
 
 func (s *Store) FindAccount(ctx context.Context, id pinhole.ID) (*pinhole.Account, error) {
-	row := s.of(id).Read.QueryRowContext(ctx, s.q(`SELECT `+accountCols+` FROM accounts WHERE id = ?`), int64(id))
+	row := s.lookup(ctx, s.of(id), s.q(`SELECT `+accountCols+` FROM accounts WHERE id = ?`), int64(id))
 	a, err := scanAccount(row)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find account %d: %w", id, notFound(err, "Account %s not found.", id))
@@ -99,7 +99,7 @@ func (s *Store) FindAccounts(ctx context.Context, ids []pinhole.ID) (map[pinhole
 	out := make(map[pinhole.ID]*pinhole.Account, len(ids))
 	for db, group := range s.byDB(ids) {
 		in, args := inList(group)
-		rows, err := db.Read.QueryContext(ctx, s.q(`SELECT `+accountCols+` FROM accounts WHERE id IN (`+in+`)`), args...)
+		rows, err := s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT `+accountCols+` FROM accounts WHERE id IN (`+in+`)`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: find accounts: %w", err)
 		}
@@ -122,7 +122,7 @@ func (s *Store) FindAccounts(ctx context.Context, ids []pinhole.ID) (map[pinhole
 // resolve looks a name up in the directory.
 func (s *Store) resolve(ctx context.Context, table, col, key string) (pinhole.ID, error) {
 	var id int64
-	err := s.c.Directory.Read.QueryRowContext(ctx, s.q(`SELECT account_id FROM `+table+` WHERE `+col+` = ?`), key).Scan(&id)
+	err := s.lookup(ctx, s.c.Directory, s.q(`SELECT account_id FROM `+table+` WHERE `+col+` = ?`), key).Scan(&id)
 	if err != nil {
 		return 0, notFound(err, "Account %.40q not found.", key)
 	}
@@ -149,7 +149,7 @@ func (s *Store) FindLogin(ctx context.Context, login string) (*pinhole.Account, 
 		return nil, "", fmt.Errorf("sqlstore: find login: %w", err)
 	}
 	var hash string
-	row := s.of(id).Read.QueryRowContext(ctx, s.q(`SELECT `+accountCols+`, password_hash FROM accounts WHERE id = ?`), int64(id))
+	row := s.lookup(ctx, s.of(id), s.q(`SELECT `+accountCols+`, password_hash FROM accounts WHERE id = ?`), int64(id))
 	var a pinhole.Account
 	var created, lastPost int64
 	err = row.Scan(&a.ID, &a.Username, &a.Email, &a.DisplayName, &a.Bio, &a.AvatarMediaID, &a.Locked, &a.Admin,
@@ -177,7 +177,7 @@ func (s *Store) UpdateAccount(ctx context.Context, id pinhole.ID, upd pinhole.Ac
 		sets, args = append(sets, "avatar_media_id = ?"), append(args, int64(*upd.AvatarMediaID))
 	}
 	if len(sets) > 0 {
-		err := s.tx(ctx, s.of(id), func(tx *sql.Tx) error {
+		err := s.txShard(ctx, id.Shard(), func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, s.q(`UPDATE accounts SET `+strings.Join(sets, ", ")+` WHERE id = ?`), append(args, int64(id))...)
 			if err != nil {
 				return err
@@ -196,21 +196,9 @@ func (s *Store) UpdateAccount(ctx context.Context, id pinhole.ID, upd pinhole.Ac
 }
 
 func (s *Store) SetAdmin(ctx context.Context, id pinhole.ID, admin bool) error {
-	return s.exec1(ctx, s.of(id), `UPDATE accounts SET admin = ? WHERE id = ?`, "Account", id, admin, int64(id))
+	return s.exec1(ctx, id.Shard(), `UPDATE accounts SET admin = ? WHERE id = ?`, "Account", id, admin, int64(id))
 }
 
 func (s *Store) SetPasswordHash(ctx context.Context, id pinhole.ID, hash string) error {
-	return s.exec1(ctx, s.of(id), `UPDATE accounts SET password_hash = ? WHERE id = ?`, "Account", id, hash, int64(id))
-}
-
-// exec1 runs a statement that must touch one row; ENOTFOUND otherwise.
-func (s *Store) exec1(ctx context.Context, db *DB, query, what string, id pinhole.ID, args ...any) error {
-	res, err := db.Write.ExecContext(ctx, s.q(query), args...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: %s %d: %w", strings.ToLower(what), id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return pinhole.Errorf(pinhole.ENOTFOUND, "%s %s not found.", what, id)
-	}
-	return nil
+	return s.exec1(ctx, id.Shard(), `UPDATE accounts SET password_hash = ? WHERE id = ?`, "Account", id, hash, int64(id))
 }

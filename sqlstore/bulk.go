@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pinhole/pinhole"
@@ -33,6 +32,33 @@ func bulkExec(ctx context.Context, tx *sql.Tx, query string, n int, args func(i 
 	for i := 0; i < n; i++ {
 		if _, err := st.ExecContext(ctx, args(i)...); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// bulkStmts runs the statements made for each row of a batch in tx,
+// preparing each distinct query once.
+func (s *Store) bulkStmts(ctx context.Context, tx *sql.Tx, n int, stmts func(i int) []Stmt) error {
+	prepared := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range prepared {
+			st.Close()
+		}
+	}()
+	for i := 0; i < n; i++ {
+		for _, x := range stmts(i) {
+			st := prepared[x.Query]
+			if st == nil {
+				var err error
+				if st, err = tx.PrepareContext(ctx, s.q(x.Query)); err != nil {
+					return err
+				}
+				prepared[x.Query] = st
+			}
+			if _, err := st.ExecContext(ctx, x.Args...); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -85,19 +111,16 @@ func (s *Store) BulkInsertAccounts(ctx context.Context, list []BulkAccount) erro
 				e := list[i].Entry
 				return []any{int64(e.ID), e.Username, e.DisplayName}
 			}},
-			{`INSERT INTO account_words (rowid, words) VALUES (?, ?)`, func(i int) []any {
-				return []any{int64(list[i].Entry.ID), accountWords(list[i].Entry)}
-			}},
-			{`INSERT INTO account_typos (rowid, keys) VALUES (?, ?)`, func(i int) []any {
-				return []any{int64(list[i].Entry.ID), strings.Join(list[i].Entry.TypoKeys, " ")}
-			}},
 		}
 		for _, st := range steps {
 			if err := bulkExec(ctx, tx, s.q(st.query), len(list), st.args); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.bulkStmts(ctx, tx, len(list), func(i int) []Stmt {
+			e := list[i].Entry
+			return s.text().PutAccountText(int64(e.ID), accountWords(e), e.TypoKeys)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: bulk account index: %w", err)
@@ -128,8 +151,8 @@ func (s *Store) BulkInsertPlaces(ctx context.Context, places []*pinhole.Place) e
 		if err != nil {
 			return err
 		}
-		return bulkExec(ctx, tx, s.q(`INSERT INTO place_names (rowid, name) VALUES (?, ?)`), len(places), func(i int) []any {
-			return []any{int64(places[i].ID), places[i].Name}
+		return s.bulkStmts(ctx, tx, len(places), func(i int) []Stmt {
+			return s.text().PutPlaceName(int64(places[i].ID), places[i].Name)
 		})
 	})
 	if err != nil {
@@ -147,7 +170,7 @@ func (s *Store) CountRows(ctx context.Context, table string) (int64, error) {
 		return 0, fmt.Errorf("sqlstore: count: unknown table %q", table)
 	}
 	var n int64
-	if err := s.index().Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+	if err := s.reader(ctx, s.index()).QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 		return 0, fmt.Errorf("sqlstore: count %s: %w", table, err)
 	}
 	return n, nil

@@ -10,7 +10,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +32,18 @@ type Dialect interface {
 // replica at scale, a read-only pool on SQLite).
 type DB struct {
 	Write *sql.DB
-	Read  *Pool
-	Name  string
+	// Read serves reads that tolerate a few seconds of staleness: a
+	// replica's pool, or the same pool as Primary when there is none.
+	Read *Pool
+	// Primary serves reads that must see every committed write (see
+	// replica.go): prepared statements over the primary, usually over
+	// Write itself. An adapter whose Read is already fresh (SQLite's
+	// read-only pool on the same file) sets Primary = Read.
+	Primary *Pool
+	Name    string
+	// replicaDown is set while the replica fails its health check
+	// (WatchReplicas): its reads go to the primary meanwhile.
+	replicaDown atomic.Bool
 }
 
 // Cluster is every database Pinhole uses: the small directory database of
@@ -40,7 +52,10 @@ type Cluster struct {
 	Dialect   Dialect
 	Directory *DB
 	Physical  []*DB
-	// ShardMap maps each logical shard to an index into Physical.
+	// ShardMap maps each logical shard to an index into Physical, as
+	// read at open. Its length is the number of logical shards; a Store
+	// routes by its own snapshot of the map, which moves replace
+	// (shardmap.go).
 	ShardMap []int
 	IDs      *pinhole.IDGenerator
 	Now      func() time.Time
@@ -52,11 +67,17 @@ type Store struct {
 	d      Dialect
 	outbox pinhole.Outbox // woken after commits that wrote events
 	pushes atomic.Uint64  // timeline pushes, to trim every few
+
+	routes   atomic.Pointer[routing] // the shard map in use
+	reloadMu sync.Mutex              // one reload of the map at a time
+	fenceSQL FenceSQL
 }
 
 // New returns a Store over the cluster.
 func New(c *Cluster) *Store {
-	return &Store{c: c, d: c.Dialect}
+	s := &Store{c: c, d: c.Dialect, fenceSQL: fenceOf(c.Dialect)}
+	s.loadRouting()
+	return s
 }
 
 // Cluster returns the databases behind the store.
@@ -67,7 +88,8 @@ func (s *Store) NumShards() int { return len(s.c.ShardMap) }
 
 // shard returns the physical database holding a logical shard.
 func (s *Store) shard(logical int) *DB {
-	return s.c.Physical[s.c.ShardMap[logical%len(s.c.ShardMap)]]
+	r := s.routes.Load()
+	return s.c.Physical[r.phys[logical%len(r.phys)]]
 }
 
 // of returns the physical database holding the row named by id.
@@ -114,24 +136,97 @@ func (s *Store) tx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error
 	return nil
 }
 
-// tx2 runs fn with a transaction on each of two databases. When both are
-// the same physical database (always so on one box) it is one transaction.
+// tx2 runs fn with a transaction on the databases of each of two logical
+// shards, fenced against moves of either (shardmap.go). When both are the
+// same physical database (always so on one box) it is one transaction.
 // Otherwise a is committed before b; callers order their writes so that a
 // failure between the two commits leaves a state the next retry repairs.
-func (s *Store) tx2(ctx context.Context, a, b *DB, fn func(ta, tb *sql.Tx) error) error {
+//
+// Two members following each other at once lock their account rows in
+// opposite orders: on one server it deadlocks and the server breaks it; on
+// two servers neither can see it. On engines that support it
+// (LockTimeouts) each lock wait in a two-database transaction is bounded,
+// and a broken or timed-out attempt, rolled back whole (neither side
+// committed), runs again after a short, jittered pause.
+func (s *Store) tx2(ctx context.Context, la, lb int, fn func(ta, tb *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.retryMoved(ctx, func() error { return s.tx2once(ctx, la, lb, fn) })
+		lt, ok := s.d.(LockTimeouts)
+		if err == nil || !ok || !lt.IsLockTimeout(err) {
+			return err
+		}
+		if attempt == crossLockAttempts {
+			return &pinhole.Error{Code: pinhole.EUNAVAILABLE, Message: "Too many changes to the same accounts at once; try again in a moment.", RetryAfter: time.Second}
+		}
+		pause := time.Duration(attempt)*10*time.Millisecond + time.Duration(rand.Int64N(int64(20*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
+}
+
+// LockTimeouts is implemented by dialects that can bound a transaction's
+// lock waits, which breaks deadlocks that span two databases.
+type LockTimeouts interface {
+	// SetLockTimeout is the statement that bounds this transaction's
+	// lock waits.
+	SetLockTimeout(d time.Duration) string
+	// IsLockTimeout reports a bounded wait that ran out, or a deadlock
+	// the server broke: the transaction was rolled back and may run again.
+	IsLockTimeout(err error) bool
+}
+
+const (
+	crossLockTimeout  = 500 * time.Millisecond
+	crossLockAttempts = 8
+)
+
+// boundLocks bounds a two-database transaction's lock waits.
+func (s *Store) boundLocks(ctx context.Context, tx *sql.Tx) error {
+	lt, ok := s.d.(LockTimeouts)
+	if !ok {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, lt.SetLockTimeout(crossLockTimeout)); err != nil {
+		return fmt.Errorf("lock timeout: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) tx2once(ctx context.Context, la, lb int, fn func(ta, tb *sql.Tx) error) error {
+	a, b := s.shard(la), s.shard(lb)
 	if a == b {
-		return s.tx(ctx, a, func(tx *sql.Tx) error { return fn(tx, tx) })
+		return s.tx(ctx, a, func(tx *sql.Tx) error {
+			if err := s.fence(ctx, tx, la, lb); err != nil {
+				return err
+			}
+			return fn(tx, tx)
+		})
 	}
 	ta, err := a.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = ta.Rollback() }()
+	if err := s.boundLocks(ctx, ta); err != nil {
+		return err
+	}
+	if err := s.fence(ctx, ta, la); err != nil {
+		return err
+	}
 	tb, err := b.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tb.Rollback() }()
+	if err := s.boundLocks(ctx, tb); err != nil {
+		return err
+	}
+	if err := s.fence(ctx, tb, lb); err != nil {
+		return err
+	}
 	if err := fn(ta, tb); err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ var _ pinhole.GraphStore = (*Store)(nil)
 
 func (s *Store) Follow(ctx context.Context, follower, followee pinhole.ID, now time.Time, events ...pinhole.Event) (bool, error) {
 	var created bool
-	err := s.tx2(ctx, s.of(follower), s.of(followee), func(tf, tt *sql.Tx) error {
+	err := s.tx2(ctx, follower.Shard(), followee.Shard(), func(tf, tt *sql.Tx) error {
 		var err error
 		if created, err = s.addFollow(ctx, tf, tt, follower, followee, now); err != nil || !created {
 			return err
@@ -100,7 +100,7 @@ func (s *Store) removeRequest(ctx context.Context, tFrom, tTo *sql.Tx, from, to 
 
 func (s *Store) Unfollow(ctx context.Context, follower, followee pinhole.ID, events ...pinhole.Event) (bool, error) {
 	var removed bool
-	err := s.tx2(ctx, s.of(follower), s.of(followee), func(tf, tt *sql.Tx) error {
+	err := s.tx2(ctx, follower.Shard(), followee.Shard(), func(tf, tt *sql.Tx) error {
 		var err error
 		removed, err = s.removeFollow(ctx, tf, tt, follower, followee)
 		if err != nil {
@@ -126,7 +126,7 @@ func (s *Store) CreateFollowRequest(ctx context.Context, r *pinhole.FollowReques
 		r.ID = s.c.IDs.Next(r.To.Shard())
 	}
 	created := false
-	err := s.tx2(ctx, s.of(r.To), s.of(r.From), func(tt, tf *sql.Tx) error {
+	err := s.tx2(ctx, r.To.Shard(), r.From.Shard(), func(tt, tf *sql.Tx) error {
 		res, err := tt.ExecContext(ctx, s.q(`INSERT INTO follow_requests_in (shard, to_id, from_id, id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			r.To.Shard(), int64(r.To), int64(r.From), int64(r.ID), ms(r.CreatedAt))
 		if err != nil {
@@ -153,7 +153,7 @@ func (s *Store) CreateFollowRequest(ctx context.Context, r *pinhole.FollowReques
 
 func (s *Store) DeleteFollowRequest(ctx context.Context, from, to pinhole.ID) (bool, error) {
 	var removed bool
-	err := s.tx2(ctx, s.of(from), s.of(to), func(tf, tt *sql.Tx) error {
+	err := s.tx2(ctx, from.Shard(), to.Shard(), func(tf, tt *sql.Tx) error {
 		var err error
 		removed, err = s.removeRequest(ctx, tf, tt, from, to)
 		return err
@@ -165,7 +165,7 @@ func (s *Store) DeleteFollowRequest(ctx context.Context, from, to pinhole.ID) (b
 }
 
 func (s *Store) AcceptFollowRequest(ctx context.Context, from, to pinhole.ID, now time.Time, events ...pinhole.Event) error {
-	err := s.tx2(ctx, s.of(from), s.of(to), func(tf, tt *sql.Tx) error {
+	err := s.tx2(ctx, from.Shard(), to.Shard(), func(tf, tt *sql.Tx) error {
 		ok, err := s.removeRequest(ctx, tf, tt, from, to)
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func (s *Store) AcceptFollowRequest(ctx context.Context, from, to pinhole.ID, no
 
 func (s *Store) ListFollowRequests(ctx context.Context, to pinhole.ID, page pinhole.Page) ([]*pinhole.FollowRequest, error) {
 	where, args, order := pageWhere("id", page)
-	rows, err := s.of(to).Read.QueryContext(ctx, s.q(`SELECT id, from_id, created_at FROM follow_requests_in WHERE to_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
+	rows, err := s.reader(ctx, s.of(to)).QueryContext(ctx, s.q(`SELECT id, from_id, created_at FROM follow_requests_in WHERE to_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
 		append(append([]any{int64(to)}, args...), page.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list follow requests: %w", err)
@@ -212,7 +212,7 @@ func (s *Store) ListFollowRequests(ctx context.Context, to pinhole.ID, page pinh
 }
 
 func (s *Store) Block(ctx context.Context, blocker, blocked pinhole.ID, now time.Time, events ...pinhole.Event) error {
-	err := s.tx2(ctx, s.of(blocker), s.of(blocked), func(ta, tb *sql.Tx) error {
+	err := s.tx2(ctx, blocker.Shard(), blocked.Shard(), func(ta, tb *sql.Tx) error {
 		if _, err := ta.ExecContext(ctx, s.q(`INSERT INTO blocks (shard, blocker_id, blocked_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			blocker.Shard(), int64(blocker), int64(blocked), ms(now)); err != nil {
 			return err
@@ -243,7 +243,7 @@ func (s *Store) Block(ctx context.Context, blocker, blocked pinhole.ID, now time
 }
 
 func (s *Store) Unblock(ctx context.Context, blocker, blocked pinhole.ID) error {
-	err := s.tx2(ctx, s.of(blocker), s.of(blocked), func(ta, tb *sql.Tx) error {
+	err := s.tx2(ctx, blocker.Shard(), blocked.Shard(), func(ta, tb *sql.Tx) error {
 		if _, err := ta.ExecContext(ctx, s.q(`DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?`), int64(blocker), int64(blocked)); err != nil {
 			return err
 		}
@@ -282,7 +282,7 @@ func (s *Store) Relationships(ctx context.Context, viewer pinhole.ID, others []p
 	if len(others) == 0 {
 		return out, nil
 	}
-	db := s.of(viewer).Read
+	db := s.reader(ctx, s.of(viewer))
 	in, args := inList(others)
 	v := int64(viewer)
 	queries := []struct {
@@ -316,7 +316,7 @@ func (s *Store) BlockedEither(ctx context.Context, viewer pinhole.ID, others []p
 	}
 	in, args := inList(others)
 	args = append(append(append([]any{int64(viewer)}, args...), int64(viewer)), args...)
-	set, err := s.idSet(ctx, s.of(viewer).Read, `SELECT blocked_id FROM blocks WHERE blocker_id = ? AND blocked_id IN (`+in+`)
+	set, err := s.idSet(ctx, s.reader(ctx, s.of(viewer)), `SELECT blocked_id FROM blocks WHERE blocker_id = ? AND blocked_id IN (`+in+`)
 		UNION SELECT blocker_id FROM blocked_by WHERE blocked_id = ? AND blocker_id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: blocks of %d: %w", viewer, err)
@@ -329,7 +329,7 @@ func (s *Store) BlockedEither(ctx context.Context, viewer pinhole.ID, others []p
 
 func (s *Store) listEdges(ctx context.Context, table, keyCol, valCol string, id pinhole.ID, page pinhole.Page) ([]pinhole.Edge, error) {
 	where, args, order := pageWhere("id", page)
-	rows, err := s.of(id).Read.QueryContext(ctx, s.q(`SELECT id, `+valCol+` FROM `+table+` WHERE `+keyCol+` = ?`+where+` ORDER BY `+order+` LIMIT ?`),
+	rows, err := s.reader(ctx, s.of(id)).QueryContext(ctx, s.q(`SELECT id, `+valCol+` FROM `+table+` WHERE `+keyCol+` = ?`+where+` ORDER BY `+order+` LIMIT ?`),
 		append(append([]any{int64(id)}, args...), page.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list %s of %d: %w", table, id, err)
@@ -363,7 +363,7 @@ func (s *Store) FollowerIDs(ctx context.Context, id pinhole.ID, fn func(batch []
 	const batch = 1000
 	after := int64(0)
 	for {
-		rows, err := s.of(id).Read.QueryContext(ctx, s.q(`SELECT follower_id FROM followers WHERE followee_id = ? AND follower_id > ? ORDER BY follower_id LIMIT ?`), int64(id), after, batch)
+		rows, err := s.reader(ctx, s.of(id)).QueryContext(ctx, s.q(`SELECT follower_id FROM followers WHERE followee_id = ? AND follower_id > ? ORDER BY follower_id LIMIT ?`), int64(id), after, batch)
 		if err != nil {
 			return fmt.Errorf("sqlstore: followers of %d: %w", id, err)
 		}
@@ -394,7 +394,7 @@ func (s *Store) FollowerIDs(ctx context.Context, id pinhole.ID, fn func(batch []
 }
 
 func (s *Store) FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, error) {
-	rows, err := s.of(id).Read.QueryContext(ctx, s.q(`SELECT followee_id FROM following WHERE follower_id = ?`), int64(id))
+	rows, err := s.reader(ctx, s.of(id)).QueryContext(ctx, s.q(`SELECT followee_id FROM following WHERE follower_id = ?`), int64(id))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: following of %d: %w", id, err)
 	}
@@ -411,7 +411,7 @@ func (s *Store) FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, 
 }
 
 func (s *Store) SetNotify(ctx context.Context, follower, followee pinhole.ID, notify bool) error {
-	err := s.tx2(ctx, s.of(follower), s.of(followee), func(tf, tt *sql.Tx) error {
+	err := s.tx2(ctx, follower.Shard(), followee.Shard(), func(tf, tt *sql.Tx) error {
 		res, err := tf.ExecContext(ctx, s.q(`UPDATE following SET notify = ? WHERE follower_id = ? AND followee_id = ?`), notify, int64(follower), int64(followee))
 		if err != nil {
 			return err
@@ -429,7 +429,7 @@ func (s *Store) SetNotify(ctx context.Context, follower, followee pinhole.ID, no
 }
 
 func (s *Store) NotifyFollowerIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID, error) {
-	set, err := s.idSet(ctx, s.of(id).Read, `SELECT follower_id FROM followers WHERE followee_id = ? AND notify`, int64(id))
+	set, err := s.idSet(ctx, s.reader(ctx, s.of(id)), `SELECT follower_id FROM followers WHERE followee_id = ? AND notify`, int64(id))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: notify followers of %d: %w", id, err)
 	}

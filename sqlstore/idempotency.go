@@ -13,7 +13,7 @@ var _ pinhole.IdempotencyStore = (*Store)(nil)
 
 func (s *Store) BeginIdempotent(ctx context.Context, r *pinhole.IdempotencyRecord) (*pinhole.IdempotencyRecord, error) {
 	var existing *pinhole.IdempotencyRecord
-	err := s.tx(ctx, s.of(r.AccountID), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, r.AccountID.Shard(), func(tx *sql.Tx) error {
 		// An expired record no longer holds the key.
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at < ?`),
 			int64(r.AccountID), r.Key, ms(r.CreatedAt.Add(-pinhole.IdempotencyTTL))); err != nil {
@@ -46,7 +46,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, r *pinhole.IdempotencyRecor
 }
 
 func (s *Store) FinishIdempotent(ctx context.Context, account pinhole.ID, key string, status int, header string, body []byte) error {
-	_, err := s.of(account).Write.ExecContext(ctx, s.q(`UPDATE idempotency_keys SET state = ?, status = ?, header = ?, body = ? WHERE account_id = ? AND key = ?`),
+	_, err := s.execShard(ctx, account.Shard(), `UPDATE idempotency_keys SET state = ?, status = ?, header = ?, body = ? WHERE account_id = ? AND key = ?`,
 		pinhole.IdempotencyDone, status, header, body, int64(account), key)
 	if err != nil {
 		return fmt.Errorf("sqlstore: finish idempotent request: %w", err)
@@ -55,7 +55,7 @@ func (s *Store) FinishIdempotent(ctx context.Context, account pinhole.ID, key st
 }
 
 func (s *Store) AbandonIdempotent(ctx context.Context, account pinhole.ID, key string) error {
-	_, err := s.of(account).Write.ExecContext(ctx, s.q(`DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND state = ?`), int64(account), key, pinhole.IdempotencyPending)
+	_, err := s.execShard(ctx, account.Shard(), `DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND state = ?`, int64(account), key, pinhole.IdempotencyPending)
 	if err != nil {
 		return fmt.Errorf("sqlstore: abandon idempotent request: %w", err)
 	}

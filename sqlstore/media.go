@@ -63,9 +63,9 @@ func (s *Store) CreateMedia(ctx context.Context, m *pinhole.Media) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: create media: %w", err)
 	}
-	_, err = s.of(m.ID).Write.ExecContext(ctx, s.q(`INSERT INTO media (id, shard, owner_id, post_id, position, state, description, width, height, blurhash, variants, created_at,
+	_, err = s.execShard(ctx, m.ID.Shard(), `INSERT INTO media (id, shard, owner_id, post_id, position, state, description, width, height, blurhash, variants, created_at,
 			filter, filter_intensity, focus, crop, error, has_source, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		int64(m.ID), m.ID.Shard(), int64(m.OwnerID), int64(m.PostID), m.Position, m.State, m.Description, m.Width, m.Height, m.Blurhash, variants, ms(m.CreatedAt),
 		m.Filter, m.FilterIntensity, focus, crop, m.Error, hasSource, ms(m.UpdatedAt))
 	if err != nil {
@@ -75,7 +75,7 @@ func (s *Store) CreateMedia(ctx context.Context, m *pinhole.Media) error {
 }
 
 func (s *Store) FindMedia(ctx context.Context, id pinhole.ID) (*pinhole.Media, error) {
-	m, err := scanMedia(s.of(id).Read.QueryRowContext(ctx, s.q(`SELECT `+mediaCols+` FROM media WHERE id = ?`), int64(id)))
+	m, err := scanMedia(s.lookup(ctx, s.of(id), s.q(`SELECT `+mediaCols+` FROM media WHERE id = ?`), int64(id)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find media %d: %w", id, notFound(err, "Media %s not found.", id))
 	}
@@ -83,7 +83,7 @@ func (s *Store) FindMedia(ctx context.Context, id pinhole.ID) (*pinhole.Media, e
 }
 
 func (s *Store) UpdateMediaDescription(ctx context.Context, id pinhole.ID, description string) error {
-	return s.exec1(ctx, s.of(id), `UPDATE media SET description = ? WHERE id = ?`, "Media", id, description, int64(id))
+	return s.exec1(ctx, id.Shard(), `UPDATE media SET description = ? WHERE id = ?`, "Media", id, description, int64(id))
 }
 
 func (s *Store) UpdateMedia(ctx context.Context, m *pinhole.Media, from ...string) error {
@@ -100,16 +100,20 @@ func (s *Store) UpdateMedia(ctx context.Context, m *pinhole.Media, from ...strin
 			args = append(args, st)
 		}
 	}
-	db := s.of(m.ID)
-	res, err := db.Write.ExecContext(ctx, s.q(q), args...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: update media %d: %w", m.ID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 1 {
+	var state string
+	err = s.txShard(ctx, m.ID.Shard(), func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(q), args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		return tx.QueryRowContext(ctx, s.q(`SELECT state FROM media WHERE id = ?`), int64(m.ID)).Scan(&state)
+	})
+	if state == "" && err == nil {
 		return nil
 	}
-	var state string
-	err = db.Write.QueryRowContext(ctx, s.q(`SELECT state FROM media WHERE id = ?`), int64(m.ID)).Scan(&state)
 	if err == sql.ErrNoRows {
 		return pinhole.Errorf(pinhole.ENOTFOUND, "Media %s not found.", m.ID)
 	} else if err != nil {
@@ -119,7 +123,7 @@ func (s *Store) UpdateMedia(ctx context.Context, m *pinhole.Media, from ...strin
 }
 
 func (s *Store) DeleteMedia(ctx context.Context, id pinhole.ID) error {
-	return s.exec1(ctx, s.of(id), `DELETE FROM media WHERE id = ? AND post_id = 0`, "Unattached media", id, int64(id))
+	return s.exec1(ctx, id.Shard(), `DELETE FROM media WHERE id = ? AND post_id = 0`, "Unattached media", id, int64(id))
 }
 
 func (s *Store) ListMedia(ctx context.Context, f pinhole.MediaFilter) ([]*pinhole.Media, error) {
@@ -160,7 +164,7 @@ func (s *Store) ListMedia(ctx context.Context, f pinhole.MediaFilter) ([]*pinhol
 	q += fmt.Sprintf(` ORDER BY id LIMIT %d`, limit)
 	var out []*pinhole.Media
 	for _, db := range s.allDBs() {
-		rows, err := db.Read.QueryContext(ctx, s.q(q), args...)
+		rows, err := s.reader(ctx, db).QueryContext(ctx, s.q(q), args...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: list media: %w", err)
 		}

@@ -25,7 +25,7 @@ func scanNotification(row interface{ Scan(...any) error }) (*pinhole.Notificatio
 
 func (s *Store) AddNotification(ctx context.Context, n *pinhole.Notification) (bool, error) {
 	var created bool
-	err := s.tx(ctx, s.of(n.AccountID), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, n.AccountID.Shard(), func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO notifications (`+notificationCols+`, shard) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 			int64(n.ID), int64(n.AccountID), n.Type, int64(n.FromID), int64(n.PostID), int64(n.EventID), ms(n.CreatedAt), n.AccountID.Shard())
 		if err != nil {
@@ -60,7 +60,7 @@ func (s *Store) ListNotifications(ctx context.Context, account pinhole.ID, f pin
 			qargs = append(qargs, t)
 		}
 	}
-	rows, err := s.of(account).Read.QueryContext(ctx, s.q(q+` ORDER BY `+order+` LIMIT ?`), append(qargs, page.Limit)...)
+	rows, err := s.reader(ctx, s.of(account)).QueryContext(ctx, s.q(q+` ORDER BY `+order+` LIMIT ?`), append(qargs, page.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list notifications: %w", err)
 	}
@@ -82,7 +82,7 @@ func (s *Store) ListNotifications(ctx context.Context, account pinhole.ID, f pin
 }
 
 func (s *Store) FindNotification(ctx context.Context, account, id pinhole.ID) (*pinhole.Notification, error) {
-	n, err := scanNotification(s.of(account).Read.QueryRowContext(ctx, s.q(`SELECT `+notificationCols+` FROM notifications WHERE account_id = ? AND id = ?`), int64(account), int64(id)))
+	n, err := scanNotification(s.reader(ctx, s.of(account)).QueryRowContext(ctx, s.q(`SELECT `+notificationCols+` FROM notifications WHERE account_id = ? AND id = ?`), int64(account), int64(id)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find notification: %w", notFound(err, "Notification %s not found.", id))
 	}
@@ -90,11 +90,11 @@ func (s *Store) FindNotification(ctx context.Context, account, id pinhole.ID) (*
 }
 
 func (s *Store) DismissNotification(ctx context.Context, account, id pinhole.ID) error {
-	return s.exec1(ctx, s.of(account), `DELETE FROM notifications WHERE account_id = ? AND id = ?`, "Notification", id, int64(account), int64(id))
+	return s.exec1(ctx, account.Shard(), `DELETE FROM notifications WHERE account_id = ? AND id = ?`, "Notification", id, int64(account), int64(id))
 }
 
 func (s *Store) ClearNotifications(ctx context.Context, account pinhole.ID) error {
-	err := s.tx(ctx, s.of(account), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, account.Shard(), func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM notifications WHERE account_id = ?`), int64(account)); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (s *Store) ClearNotifications(ctx context.Context, account pinhole.ID) erro
 }
 
 func (s *Store) MarkNotificationsRead(ctx context.Context, account pinhole.ID) error {
-	if _, err := s.of(account).Write.ExecContext(ctx, s.q(`UPDATE accounts SET unread_notifications = 0 WHERE id = ?`), int64(account)); err != nil {
+	if _, err := s.execShard(ctx, account.Shard(), `UPDATE accounts SET unread_notifications = 0 WHERE id = ?`, int64(account)); err != nil {
 		return fmt.Errorf("sqlstore: mark notifications read: %w", err)
 	}
 	return nil
@@ -116,7 +116,7 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, account pinhole.ID) e
 
 func (s *Store) UnreadNotifications(ctx context.Context, account pinhole.ID) (int64, error) {
 	var n int64
-	err := s.of(account).Read.QueryRowContext(ctx, s.q(`SELECT unread_notifications FROM accounts WHERE id = ?`), int64(account)).Scan(&n)
+	err := s.reader(ctx, s.of(account)).QueryRowContext(ctx, s.q(`SELECT unread_notifications FROM accounts WHERE id = ?`), int64(account)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: unread notifications: %w", notFound(err, "Account %s not found.", account))
 	}

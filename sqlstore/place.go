@@ -45,8 +45,7 @@ func (s *Store) CreatePlace(ctx context.Context, p *pinhole.Place) error {
 			}
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO place_names (rowid, name) VALUES (?, ?)`), int64(p.ID), p.Name)
-		return err
+		return s.execAll(ctx, tx, s.text().PutPlaceName(int64(p.ID), p.Name))
 	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: create place: %w", err)
@@ -60,7 +59,7 @@ func (s *Store) FindPlaces(ctx context.Context, ids []pinhole.ID) (map[pinhole.I
 		return out, nil
 	}
 	in, args := inList(ids)
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT `+placeCols+` FROM places WHERE id IN (`+in+`)`), args...)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT `+placeCols+` FROM places WHERE id IN (`+in+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find places: %w", err)
 	}
@@ -88,7 +87,7 @@ func (s *Store) PlacePointsInCells(ctx context.Context, cells []string, limit in
 		conds[i] = `(geohash >= ? AND geohash < ?)`
 		args = append(args, c, upperBound(c))
 	}
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT id, lat, lon FROM places WHERE `+strings.Join(conds, ` OR `)+` LIMIT ?`), append(args, limit)...)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT id, lat, lon FROM places WHERE `+strings.Join(conds, ` OR `)+` LIMIT ?`), append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: places in %d cells: %w", len(cells), err)
 	}
@@ -108,12 +107,12 @@ func (s *Store) PlacePointsInCells(ctx context.Context, cells []string, limit in
 const placeMatchCap = 2000
 
 func (s *Store) SearchPlaces(ctx context.Context, words []string, limit int) ([]*pinhole.Place, error) {
-	match := ftsAllWords(words)
-	if match == "" {
+	match, args, ok := s.text().PlacesWithWords(words)
+	if !ok {
 		return nil, nil
 	}
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT `+placeCols+` FROM places WHERE id IN (
-		SELECT rowid FROM place_names WHERE place_names MATCH ? LIMIT ?) ORDER BY posts_count DESC, id LIMIT ?`), match, placeMatchCap, limit)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT `+placeCols+` FROM places WHERE id IN (
+		`+match+` LIMIT ?) ORDER BY posts_count DESC, id LIMIT ?`), append(args, placeMatchCap, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: search places: %w", err)
 	}

@@ -15,7 +15,7 @@ var _ pinhole.PostStore = (*Store)(nil)
 const postCols = `id, author_id, caption, in_reply_to_id, in_reply_to_account_id, created_at, likes_count, replies_count, place_id`
 
 func (s *Store) CreatePost(ctx context.Context, p *pinhole.Post, events ...pinhole.Event) error {
-	err := s.tx(ctx, s.of(p.ID), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, p.ID.Shard(), func(tx *sql.Tx) error {
 		thread := int64(0)
 		if p.InReplyToID != 0 {
 			if p.InReplyToID.Shard() != p.ID.Shard() {
@@ -93,13 +93,19 @@ func (s *Store) FindPosts(ctx context.Context, ids []pinhole.ID) (map[pinhole.ID
 		if err := s.findPostsIn(ctx, db, group, out); err != nil {
 			return nil, fmt.Errorf("sqlstore: find posts: %w", err)
 		}
+		// Posts missing from a replica may be newer than it (replica.go).
+		if miss := missing(group, out); len(miss) > 0 && s.reader(ctx, db) != s.reader(WithPrimary(ctx), db) {
+			if err := s.findPostsIn(WithPrimary(ctx), db, miss, out); err != nil {
+				return nil, fmt.Errorf("sqlstore: find posts: %w", err)
+			}
+		}
 	}
 	return out, nil
 }
 
 func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out map[pinhole.ID]*pinhole.Post) error {
 	in, args := inList(ids)
-	rows, err := db.Read.QueryContext(ctx, s.q(`SELECT `+postCols+` FROM posts WHERE id IN (`+in+`)`), args...)
+	rows, err := s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT `+postCols+` FROM posts WHERE id IN (`+in+`)`), args...)
 	if err != nil {
 		return err
 	}
@@ -119,7 +125,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 	if err := rows.Err(); err != nil || found == 0 {
 		return err
 	}
-	rows, err = db.Read.QueryContext(ctx, s.q(`SELECT `+mediaCols+` FROM media WHERE post_id IN (`+in+`) ORDER BY post_id, position`), args...)
+	rows, err = s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT `+mediaCols+` FROM media WHERE post_id IN (`+in+`) ORDER BY post_id, position`), args...)
 	if err != nil {
 		return err
 	}
@@ -137,7 +143,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = db.Read.QueryContext(ctx, s.q(`SELECT post_id, 't', tag, 0 FROM post_tags WHERE post_id IN (`+in+`)
+	rows, err = s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT post_id, 't', tag, 0 FROM post_tags WHERE post_id IN (`+in+`)
 		UNION ALL SELECT post_id, 'm', username, account_id FROM post_mentions WHERE post_id IN (`+in+`)`), append(args, args...)...)
 	if err != nil {
 		return err
@@ -169,7 +175,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 
 func (s *Store) DeletePost(ctx context.Context, id pinhole.ID, events ...pinhole.Event) ([]*pinhole.Media, error) {
 	var deleted []*pinhole.Media
-	err := s.tx(ctx, s.of(id), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, id.Shard(), func(tx *sql.Tx) error {
 		var author, parent, thread int64
 		err := tx.QueryRowContext(ctx, s.q(`SELECT author_id, in_reply_to_id, thread_id FROM posts WHERE id = ?`), int64(id)).Scan(&author, &parent, &thread)
 		if err != nil {
@@ -274,7 +280,7 @@ func (s *Store) listIDs(ctx context.Context, db *DB, query string, args []any, p
 	if forceAsc {
 		order = col + " ASC"
 	}
-	rows, err := db.Read.QueryContext(ctx, s.q(query+where+` ORDER BY `+order+` LIMIT ?`), append(append(args, pargs...), p.Limit)...)
+	rows, err := s.reader(ctx, db).QueryContext(ctx, s.q(query+where+` ORDER BY `+order+` LIMIT ?`), append(append(args, pargs...), p.Limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +317,7 @@ func (s *Store) ListReplies(ctx context.Context, postID pinhole.ID, page pinhole
 
 func (s *Store) Like(ctx context.Context, postID, accountID pinhole.ID, now time.Time, events ...pinhole.Event) (bool, error) {
 	var created bool
-	err := s.tx(ctx, s.of(postID), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, postID.Shard(), func(tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM posts WHERE id = ?`), int64(postID)).Scan(&one); err != nil {
 			return notFound(err, "Post %s not found.", postID)
@@ -341,7 +347,7 @@ func (s *Store) Like(ctx context.Context, postID, accountID pinhole.ID, now time
 
 func (s *Store) Unlike(ctx context.Context, postID, accountID pinhole.ID) (bool, error) {
 	var removed bool
-	err := s.tx(ctx, s.of(postID), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, postID.Shard(), func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q(`DELETE FROM likes WHERE post_id = ? AND account_id = ?`), int64(postID), int64(accountID))
 		if err != nil {
 			return err
@@ -362,7 +368,7 @@ func (s *Store) Liked(ctx context.Context, accountID pinhole.ID, postIDs []pinho
 	out := map[pinhole.ID]bool{}
 	for db, group := range s.byDB(postIDs) {
 		in, args := inList(group)
-		set, err := s.idSet(ctx, db.Read, `SELECT post_id FROM likes WHERE account_id = ? AND post_id IN (`+in+`)`, append([]any{int64(accountID)}, args...)...)
+		set, err := s.idSet(ctx, s.reader(ctx, db), `SELECT post_id FROM likes WHERE account_id = ? AND post_id IN (`+in+`)`, append([]any{int64(accountID)}, args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: liked: %w", err)
 		}

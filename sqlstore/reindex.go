@@ -18,7 +18,7 @@ func (s *Store) EachAccount(ctx context.Context, fn func([]*pinhole.Account) err
 	for _, db := range s.allDBs() {
 		after := int64(0)
 		for {
-			rows, err := db.Read.QueryContext(ctx, s.q(`SELECT `+accountCols+` FROM accounts WHERE id > ? ORDER BY id LIMIT ?`), after, scanBatch)
+			rows, err := s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT `+accountCols+` FROM accounts WHERE id > ? ORDER BY id LIMIT ?`), after, scanBatch)
 			if err != nil {
 				return fmt.Errorf("sqlstore: scan accounts: %w", err)
 			}
@@ -52,7 +52,7 @@ func (s *Store) EachPostID(ctx context.Context, fn func([]pinhole.ID) error) err
 	for _, db := range s.allDBs() {
 		after := int64(0)
 		for {
-			ids, err := s.idList(ctx, db.Read, `SELECT id FROM posts WHERE id > ? ORDER BY id LIMIT ?`, after, scanBatch)
+			ids, err := s.idList(ctx, s.reader(ctx, db), `SELECT id FROM posts WHERE id > ? ORDER BY id LIMIT ?`, after, scanBatch)
 			if err != nil {
 				return fmt.Errorf("sqlstore: scan posts: %w", err)
 			}

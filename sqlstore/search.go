@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,38 +18,6 @@ var _ pinhole.SearchStore = (*Store)(nil)
 // sharded. Every search, tag and place method goes through it, so the
 // index can move to a database of its own without touching callers.
 func (s *Store) index() *DB { return s.c.Directory }
-
-// ftsString quotes one token as an FTS5 string. Member text only ever
-// reaches FTS5 this way, so quotes, operators (AND, NEAR, *, ^, :) and SQL
-// fragments are searched for as plain text, never obeyed.
-func ftsString(tok string) string { return `"` + strings.ReplaceAll(tok, `"`, `""`) + `"` }
-
-// ftsAllWords matches rows holding every word, the last one as a prefix.
-func ftsAllWords(words []string) string {
-	parts := make([]string, 0, len(words))
-	for i, w := range words {
-		if w == "" {
-			continue
-		}
-		p := ftsString(w)
-		if i == len(words)-1 {
-			p += "*"
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, " ")
-}
-
-// ftsAnyWord matches rows holding at least one of the tokens.
-func ftsAnyWord(toks []string) string {
-	parts := make([]string, 0, len(toks))
-	for _, t := range toks {
-		if t != "" {
-			parts = append(parts, ftsString(t))
-		}
-	}
-	return strings.Join(parts, " OR ")
-}
 
 // typoTokens keeps the keys that can be typo tokens: account_typos holds
 // only usernames' characters, and a key its tokenizer would split would be
@@ -95,10 +64,11 @@ func (s *Store) indexAccount(ctx context.Context, tx *sql.Tx, e pinhole.AccountE
 	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM search_accounts WHERE username = ? AND id <> ?`), e.Username, int64(e.ID)).Scan(&stale)
 	switch {
 	case err == nil:
-		for _, q := range []string{`DELETE FROM search_accounts WHERE id = ?`, `DELETE FROM account_words WHERE rowid = ?`, `DELETE FROM account_typos WHERE rowid = ?`} {
-			if _, err := tx.ExecContext(ctx, s.q(q), stale); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM search_accounts WHERE id = ?`), stale); err != nil {
+			return err
+		}
+		if err := s.execAll(ctx, tx, s.text().DeleteAccountText(stale)); err != nil {
+			return err
 		}
 	case err != sql.ErrNoRows:
 		return err
@@ -108,11 +78,7 @@ func (s *Store) indexAccount(ctx context.Context, tx *sql.Tx, e pinhole.AccountE
 		int64(e.ID), e.Username, e.DisplayName); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT OR REPLACE INTO account_words (rowid, words) VALUES (?, ?)`), int64(e.ID), accountWords(e)); err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT OR REPLACE INTO account_typos (rowid, keys) VALUES (?, ?)`), int64(e.ID), strings.Join(e.TypoKeys, " "))
-	return err
+	return s.execAll(ctx, tx, s.text().PutAccountText(int64(e.ID), accountWords(e), e.TypoKeys))
 }
 
 func (s *Store) SearchAccounts(ctx context.Context, q pinhole.AccountQuery) ([]pinhole.AccountHit, error) {
@@ -121,28 +87,32 @@ func (s *Store) SearchAccounts(ctx context.Context, q pinhole.AccountQuery) ([]p
 	var parts []string
 	var args []any
 	if q.Username != "" {
-		parts = append(parts, `SELECT * FROM (SELECT id, username, display_name, ? FROM search_accounts
-			WHERE username >= ? AND username < ? ORDER BY username LIMIT ?)`)
-		args = append(args, pinhole.MatchPrefix, q.Username, upperBound(q.Username), q.Limit)
+		parts = append(parts, `SELECT * FROM (SELECT id, username, display_name, `+strconv.Itoa(pinhole.MatchPrefix)+` AS kind FROM search_accounts
+			WHERE username >= ? AND username < ? ORDER BY username LIMIT ?) AS prefixed`)
+		args = append(args, q.Username, upperBound(q.Username), q.Limit)
 	}
+	words, wordArgs, wordsOK := s.text().AccountsWithWords(q.Words)
+	typos, typoArgs, typosOK := s.text().AccountsWithTypoKeys(typoTokens(q.TypoKeys))
 	for _, f := range []struct {
-		table, match string
-		kind         int
+		match string
+		args  []any
+		ok    bool
+		kind  int
 	}{
-		{"account_words", ftsAllWords(q.Words), pinhole.MatchWords},
-		{"account_typos", ftsAnyWord(typoTokens(q.TypoKeys)), pinhole.MatchTypo},
+		{words, wordArgs, wordsOK, pinhole.MatchWords},
+		{typos, typoArgs, typosOK, pinhole.MatchTypo},
 	} {
-		if f.match == "" {
+		if !f.ok {
 			continue
 		}
-		parts = append(parts, `SELECT id, username, display_name, ? FROM search_accounts WHERE id IN (
-			SELECT rowid FROM `+f.table+` WHERE `+f.table+` MATCH ? LIMIT ?)`)
-		args = append(args, f.kind, f.match, q.Limit)
+		parts = append(parts, `SELECT id, username, display_name, `+strconv.Itoa(f.kind)+` AS kind FROM search_accounts WHERE id IN (
+			`+f.match+` LIMIT ?)`)
+		args = append(append(args, f.args...), q.Limit)
 	}
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	rows, err := s.index().Read.QueryContext(ctx, s.q(strings.Join(parts, ` UNION ALL `)), args...)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(strings.Join(parts, ` UNION ALL `)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: search accounts: %w", err)
 	}
@@ -224,7 +194,8 @@ func (s *Store) IndexPost(ctx context.Context, p pinhole.IndexedPost) error {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO tags (name, uses, last_used_at, created_at) VALUES (?, 1, ?, ?)
-				ON CONFLICT (name) DO UPDATE SET uses = uses + 1, last_used_at = MAX(last_used_at, excluded.last_used_at)`),
+				ON CONFLICT (name) DO UPDATE SET uses = tags.uses + 1,
+				last_used_at = CASE WHEN excluded.last_used_at > tags.last_used_at THEN excluded.last_used_at ELSE tags.last_used_at END`),
 				tag, ms(p.CreatedAt), ms(p.CreatedAt)); err != nil {
 				return err
 			}
@@ -272,7 +243,7 @@ func (s *Store) UnindexPost(ctx context.Context, postID pinhole.ID) error {
 			return err
 		}
 		for tag, n := range uses {
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE tags SET uses = MAX(uses - ?, 0) WHERE name = ?`), n, tag); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE tags SET uses = CASE WHEN uses > ? THEN uses - ? ELSE 0 END WHERE name = ?`), n, n, tag); err != nil {
 				return err
 			}
 		}
@@ -324,7 +295,7 @@ func (s *Store) RecordLike(ctx context.Context, eventID, postID pinhole.ID) erro
 }
 
 func (s *Store) RecentSignals(ctx context.Context, since pinhole.ID, limit int) ([]pinhole.PostSignal, error) {
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT post_id, author_id, likes, replies FROM post_signals
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT post_id, author_id, likes, replies FROM post_signals
 		WHERE post_id >= ? AND parent_id = 0 AND likes + replies > 0 ORDER BY post_id DESC LIMIT ?`), int64(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent signals: %w", err)
@@ -342,7 +313,7 @@ func (s *Store) RecentSignals(ctx context.Context, since pinhole.ID, limit int) 
 }
 
 func (s *Store) RecentTagUses(ctx context.Context, since pinhole.ID, limit int) ([]pinhole.TagUse, error) {
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT tag, post_id, author_id FROM tag_posts WHERE post_id >= ? ORDER BY post_id DESC LIMIT ?`), int64(since), limit)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT tag, post_id, author_id FROM tag_posts WHERE post_id >= ? ORDER BY post_id DESC LIMIT ?`), int64(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent tag uses: %w", err)
 	}
@@ -372,19 +343,10 @@ func (s *Store) PruneIndex(ctx context.Context, before pinhole.ID) error {
 	return nil
 }
 
-// textIndexes are the FTS5 tables of the index.
-var textIndexes = []string{"account_words", "account_typos", "place_names"}
-
 func (s *Store) CompactIndex(ctx context.Context, pages int) error {
-	for _, t := range textIndexes {
-		// FTS5 commands: 'optimize' merges every segment into one; 'merge'
-		// with a negative count does a bounded share of that work.
-		query, args := `INSERT INTO `+t+`(`+t+`) VALUES ('optimize')`, []any(nil)
-		if pages > 0 {
-			query, args = `INSERT INTO `+t+`(`+t+`, rank) VALUES ('merge', ?)`, []any{-pages}
-		}
-		if _, err := s.index().Write.ExecContext(ctx, s.q(query), args...); err != nil {
-			return fmt.Errorf("sqlstore: compact %s: %w", t, err)
+	for _, st := range s.text().CompactText(pages) {
+		if _, err := s.index().Write.ExecContext(ctx, s.q(st.Query), st.Args...); err != nil {
+			return fmt.Errorf("sqlstore: compact the text index: %w", err)
 		}
 	}
 	return nil
@@ -410,7 +372,7 @@ func (s *Store) SaveTrends(ctx context.Context, kind string, trends []pinhole.Tr
 }
 
 func (s *Store) LoadTrends(ctx context.Context, kind string) ([]pinhole.Trend, time.Time, error) {
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT item, score, computed_at FROM trends WHERE kind = ? ORDER BY position`), kind)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT item, score, computed_at FROM trends WHERE kind = ? ORDER BY position`), kind)
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("sqlstore: load %s trends: %w", kind, err)
 	}

@@ -32,7 +32,7 @@ func (s *Store) FindTags(ctx context.Context, names []string) (map[string]*pinho
 		args[i] = n
 	}
 	in := strings.TrimSuffix(strings.Repeat("?,", len(names)), ",")
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT name, uses, last_used_at FROM tags WHERE name IN (`+in+`)`), args...)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT name, uses, last_used_at FROM tags WHERE name IN (`+in+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find tags: %w", err)
 	}
@@ -48,7 +48,7 @@ func (s *Store) FindTags(ctx context.Context, names []string) (map[string]*pinho
 }
 
 func (s *Store) SearchTags(ctx context.Context, prefix string, limit int) ([]*pinhole.Tag, error) {
-	rows, err := s.index().Read.QueryContext(ctx, s.q(`SELECT name, uses, last_used_at FROM tags WHERE name >= ? AND name < ? AND uses > 0
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(`SELECT name, uses, last_used_at FROM tags WHERE name >= ? AND name < ? AND uses > 0
 		ORDER BY uses DESC, name LIMIT ?`), prefix, upperBound(prefix), limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: search tags: %w", err)
@@ -83,7 +83,7 @@ const dayMS = 24 * 60 * 60 * 1000
 
 func (s *Store) TagHistory(ctx context.Context, tag string, since time.Time) ([]pinhole.TagDay, error) {
 	shift := pinhole.ShardBits + pinhole.SeqBits
-	rows, err := s.index().Read.QueryContext(ctx, s.q(fmt.Sprintf(`SELECT (post_id >> %d) / %d AS day, COUNT(*), COUNT(DISTINCT author_id)
+	rows, err := s.reader(ctx, s.index()).QueryContext(ctx, s.q(fmt.Sprintf(`SELECT (post_id >> %d) / %d AS day, COUNT(*), COUNT(DISTINCT author_id)
 		FROM tag_posts WHERE tag = ? AND post_id >= ? GROUP BY day ORDER BY day DESC`, shift, dayMS)), tag, int64(pinhole.IDAt(since)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: history of %q: %w", tag, err)
@@ -104,9 +104,9 @@ func (s *Store) TagHistory(ctx context.Context, tag string, since time.Time) ([]
 
 func (s *Store) FollowTag(ctx context.Context, account pinhole.ID, tag string, max int, now time.Time) (bool, error) {
 	var created bool
-	err := s.tx(ctx, s.of(account), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, account.Shard(), func(tx *sql.Tx) error {
 		var already, n int
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(tag = ?), 0) FROM tag_follows WHERE account_id = ?`), tag, int64(account)).Scan(&n, &already); err != nil {
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN tag = ? THEN 1 ELSE 0 END), 0) FROM tag_follows WHERE account_id = ?`), tag, int64(account)).Scan(&n, &already); err != nil {
 			return err
 		}
 		if already > 0 {
@@ -127,16 +127,16 @@ func (s *Store) FollowTag(ctx context.Context, account pinhole.ID, tag string, m
 }
 
 func (s *Store) UnfollowTag(ctx context.Context, account pinhole.ID, tag string) (bool, error) {
-	res, err := s.of(account).Write.ExecContext(ctx, s.q(`DELETE FROM tag_follows WHERE account_id = ? AND tag = ?`), int64(account), tag)
+	n, err := s.execShard(ctx, account.Shard(), `DELETE FROM tag_follows WHERE account_id = ? AND tag = ?`, int64(account), tag)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: unfollow tag %q: %w", tag, err)
 	}
-	return inserted(res), nil
+	return n > 0, nil
 }
 
 func (s *Store) ListFollowedTags(ctx context.Context, account pinhole.ID, page pinhole.Page) ([]pinhole.TagFollow, error) {
 	where, args, order := pageWhere("id", page)
-	rows, err := s.of(account).Read.QueryContext(ctx, s.q(`SELECT id, tag, created_at FROM tag_follows WHERE account_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
+	rows, err := s.reader(ctx, s.of(account)).QueryContext(ctx, s.q(`SELECT id, tag, created_at FROM tag_follows WHERE account_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
 		append(append([]any{int64(account)}, args...), page.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: followed tags of %d: %w", account, err)
@@ -161,7 +161,7 @@ func (s *Store) ListFollowedTags(ctx context.Context, account pinhole.ID, page p
 }
 
 func (s *Store) FollowedTagNames(ctx context.Context, account pinhole.ID) ([]string, error) {
-	rows, err := s.of(account).Read.QueryContext(ctx, s.q(`SELECT tag FROM tag_follows WHERE account_id = ? ORDER BY tag`), int64(account))
+	rows, err := s.reader(ctx, s.of(account)).QueryContext(ctx, s.q(`SELECT tag FROM tag_follows WHERE account_id = ? ORDER BY tag`), int64(account))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: followed tags of %d: %w", account, err)
 	}

@@ -12,7 +12,7 @@ var _ pinhole.TimelineStore = (*Store)(nil)
 
 func (s *Store) TimelineExists(ctx context.Context, owner pinhole.ID) (bool, error) {
 	var n int
-	err := s.of(owner).Read.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM timeline_state WHERE owner_id = ?`), int64(owner)).Scan(&n)
+	err := s.reader(ctx, s.of(owner)).QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM timeline_state WHERE owner_id = ?`), int64(owner)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: timeline of %d: %w", owner, err)
 	}
@@ -33,7 +33,7 @@ func (s *Store) insertEntry(ctx context.Context, tx *sql.Tx, owner pinhole.ID, e
 }
 
 func (s *Store) ReplaceTimeline(ctx context.Context, owner pinhole.ID, entries []pinhole.TimelineEntry, cap int) error {
-	err := s.tx(ctx, s.of(owner), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, owner.Shard(), func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ?`), int64(owner)); err != nil {
 			return err
 		}
@@ -61,28 +61,26 @@ func (s *Store) ReplaceTimeline(ctx context.Context, owner pinhole.ID, entries [
 func (s *Store) PushTimelines(ctx context.Context, owners []pinhole.ID, e pinhole.TimelineEntry, cap int) error {
 	const chunk = 500
 	trim := s.pushes.Add(1)%pinhole.TimelineTrimEvery == 0
-	for db, group := range s.byDB(owners) {
-		err := s.tx(ctx, db, func(tx *sql.Tx) error {
-			for len(group) > 0 {
-				n := min(chunk, len(group))
-				in, args := inList(group[:n])
-				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO timelines (shard, owner_id, post_id, author_id)
-					SELECT shard, owner_id, ?, ? FROM timeline_state WHERE owner_id IN (`+in+`) ON CONFLICT DO NOTHING`),
-					append([]any{int64(e.PostID), int64(e.AuthorID)}, args...)...); err != nil {
+	err := s.eachShardTx(ctx, owners, func(tx *sql.Tx, group []pinhole.ID) error {
+		for len(group) > 0 {
+			n := min(chunk, len(group))
+			in, args := inList(group[:n])
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO timelines (shard, owner_id, post_id, author_id)
+				SELECT shard, owner_id, ?, ? FROM timeline_state WHERE owner_id IN (`+in+`) ON CONFLICT DO NOTHING`),
+				append([]any{int64(e.PostID), int64(e.AuthorID)}, args...)...); err != nil {
+				return err
+			}
+			if trim {
+				if err := s.trimMany(ctx, tx, group[:n], cap); err != nil {
 					return err
 				}
-				if trim {
-					if err := s.trimMany(ctx, tx, group[:n], cap); err != nil {
-						return err
-					}
-				}
-				group = group[n:]
 			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("sqlstore: push timelines: %w", err)
+			group = group[n:]
 		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: push timelines: %w", err)
 	}
 	return nil
 }
@@ -104,7 +102,7 @@ func (s *Store) trimMany(ctx context.Context, tx *sql.Tx, owners []pinhole.ID, c
 }
 
 func (s *Store) AddToTimeline(ctx context.Context, owner pinhole.ID, entries []pinhole.TimelineEntry, cap int) error {
-	err := s.tx(ctx, s.of(owner), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, owner.Shard(), func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM timeline_state WHERE owner_id = ?`), int64(owner)).Scan(&n); err != nil || n == 0 {
 			return err // not built: the next read rebuilds it whole
@@ -124,7 +122,7 @@ func (s *Store) AddToTimeline(ctx context.Context, owner pinhole.ID, entries []p
 
 func (s *Store) ReadTimeline(ctx context.Context, owner pinhole.ID, page pinhole.Page) ([]pinhole.TimelineEntry, error) {
 	where, args, order := pageWhere("post_id", page)
-	rows, err := s.of(owner).Read.QueryContext(ctx, s.q(`SELECT post_id, author_id FROM timelines WHERE owner_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
+	rows, err := s.reader(ctx, s.of(owner)).QueryContext(ctx, s.q(`SELECT post_id, author_id FROM timelines WHERE owner_id = ?`+where+` ORDER BY `+order+` LIMIT ?`),
 		append(append([]any{int64(owner)}, args...), page.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read timeline of %d: %w", owner, err)
@@ -147,7 +145,7 @@ func (s *Store) ReadTimeline(ctx context.Context, owner pinhole.ID, page pinhole
 }
 
 func (s *Store) RemoveAuthor(ctx context.Context, owner, author pinhole.ID) error {
-	if _, err := s.of(owner).Write.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ? AND author_id = ?`), int64(owner), int64(author)); err != nil {
+	if _, err := s.execShard(ctx, owner.Shard(), `DELETE FROM timelines WHERE owner_id = ? AND author_id = ?`, int64(owner), int64(author)); err != nil {
 		return fmt.Errorf("sqlstore: remove %d from timeline of %d: %w", author, owner, err)
 	}
 	return nil
@@ -163,7 +161,7 @@ func (s *Store) RemovePost(ctx context.Context, postID pinhole.ID) error {
 }
 
 func (s *Store) DropTimeline(ctx context.Context, owner pinhole.ID) error {
-	err := s.tx(ctx, s.of(owner), func(tx *sql.Tx) error {
+	err := s.txShard(ctx, owner.Shard(), func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM timelines WHERE owner_id = ?`), int64(owner)); err != nil {
 			return err
 		}

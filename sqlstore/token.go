@@ -14,7 +14,7 @@ var _ pinhole.TokenStore = (*Store)(nil)
 
 const appCols = `id, name, website, redirect_uris, scopes, client_id, client_secret, created_at`
 
-func scanApp(row *sql.Row) (*pinhole.App, error) {
+func scanApp(row rowScanner) (*pinhole.App, error) {
 	var a pinhole.App
 	var uris string
 	var created int64
@@ -36,7 +36,7 @@ func (s *Store) CreateApp(ctx context.Context, a *pinhole.App) error {
 }
 
 func (s *Store) FindApp(ctx context.Context, id pinhole.ID) (*pinhole.App, error) {
-	a, err := scanApp(s.c.Directory.Read.QueryRowContext(ctx, s.q(`SELECT `+appCols+` FROM apps WHERE id = ?`), int64(id)))
+	a, err := scanApp(s.lookup(ctx, s.c.Directory, s.q(`SELECT `+appCols+` FROM apps WHERE id = ?`), int64(id)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find app: %w", notFound(err, "Application not found."))
 	}
@@ -44,7 +44,7 @@ func (s *Store) FindApp(ctx context.Context, id pinhole.ID) (*pinhole.App, error
 }
 
 func (s *Store) FindAppByClientID(ctx context.Context, clientID string) (*pinhole.App, error) {
-	a, err := scanApp(s.c.Directory.Read.QueryRowContext(ctx, s.q(`SELECT `+appCols+` FROM apps WHERE client_id = ?`), clientID))
+	a, err := scanApp(s.lookup(ctx, s.c.Directory, s.q(`SELECT `+appCols+` FROM apps WHERE client_id = ?`), clientID))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find app: %w", notFound(err, "Unknown client_id."))
 	}
@@ -63,7 +63,7 @@ func (s *Store) CreateToken(ctx context.Context, t *pinhole.Token) error {
 func (s *Store) FindToken(ctx context.Context, hash []byte, now time.Time) (*pinhole.Token, error) {
 	t := pinhole.Token{Hash: hash}
 	var created, expires int64
-	err := s.c.Directory.Read.QueryRowContext(ctx, s.q(`SELECT account_id, app_id, scopes, created_at, expires_at FROM tokens WHERE hash = ?`), hash).
+	err := s.lookup(ctx, s.c.Directory, s.q(`SELECT account_id, app_id, scopes, created_at, expires_at FROM tokens WHERE hash = ?`), hash).
 		Scan(&t.AccountID, &t.AppID, &t.Scopes, &created, &expires)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find token: %w", notFound(err, "Token not found."))

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pinhole/pinhole"
 	"github.com/pinhole/pinhole/media"
@@ -38,11 +39,44 @@ func (s *Server) handleMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
+	if s.cfg.MediaRedirect && s.svc.Media.CanRedirect() {
+		s.redirectMedia(w, r, f)
+		return
+	}
 	h := w.Header()
 	h.Set("ETag", f.ETag)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Content-Type", f.ContentType)
 	http.ServeContent(w, r, "", f.Info.ModTime, f)
+}
+
+// redirectMedia sends the client to the blob store for a file that was
+// found (and, for a size, rendered) but not read. The answer depends on
+// Accept like the bytes would (Vary is already set), and is cached for
+// half the life of a presigned URL, or a day for a CDN URL: long enough
+// to spare Pinhole, short enough to follow a change of CDN.
+func (s *Server) redirectMedia(w http.ResponseWriter, r *http.Request, f *media.File) {
+	u, expires, err := s.svc.Media.DirectURL(r.Context(), f)
+	if err != nil {
+		w.Header().Set("Cache-Control", "no-store")
+		s.fail(w, r, err)
+		return
+	}
+	maxAge := 24 * time.Hour
+	if !expires.IsZero() {
+		maxAge = max(0, expires.Sub(s.now())/2)
+	}
+	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(maxAge/time.Second)))
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// mediaSource is what the Content-Security-Policy's img-src adds for
+// media redirects: their origin, or nothing.
+func (s *Server) mediaSource() string {
+	if !s.cfg.MediaRedirect {
+		return ""
+	}
+	return " " + s.cfg.MediaOrigin
 }
 
 // acceptsWebP reports whether an Accept header takes image/webp (with a

@@ -85,7 +85,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:"+s.mediaSource()+"; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 		if strings.HasPrefix(s.cfg.PublicURL, "https://") {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
@@ -112,16 +112,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			s.fail(sw, r, err)
 			return
 		}
+		if s.readsPrimary(r, v) {
+			ctx = s.fresh(ctx, v) // read-your-writes, see fresh.go
+		}
 		ctx = context.WithValue(ctx, keyViewer, v)
 		if !strings.HasPrefix(r.URL.Path, "/api/") && !strings.HasPrefix(r.URL.Path, "/media/") && !strings.HasPrefix(r.URL.Path, "/static/") {
 			ctx = context.WithValue(ctx, keyCSRF, s.ensureCSRF(sw, r))
 		}
 		r = r.WithContext(ctx)
+		out := s.recordWrites(sw, r, v)
 		if wantsIdempotency(r) {
-			s.idempotent(sw, r, next)
+			s.idempotent(out, r, next)
 			return
 		}
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(out, r)
 	})
 }
 

@@ -32,11 +32,22 @@ type Config struct {
 	MaxUploadBytes int64 // whole multipart upload requests of one photo (photo + fields)
 	MaxPostBytes   int64 // the compose form: up to ten photos and the caption
 	TrustProxy     bool  // take the client IP from X-Forwarded-For
+	// MediaRedirect answers media requests with a 302 to the blob store
+	// (its CDN, or a short-lived presigned URL) when the store can make
+	// one, instead of passing the bytes through. MediaOrigin is where
+	// those redirects lead ("https://cdn.example.com"): the pages'
+	// Content-Security-Policy lets images load from it.
+	MediaRedirect bool
+	MediaOrigin   string
+	// FreshFor is how long after a member's write their requests read
+	// from the primary databases (see fresh.go). It must outlast the
+	// replicas' usual lag.
+	FreshFor time.Duration
 }
 
 // NewDefaultConfig returns the defaults for a public URL.
 func NewDefaultConfig(publicURL string) Config {
-	return Config{PublicURL: strings.TrimSuffix(publicURL, "/"), InstanceTitle: "Pinhole", MaxBodyBytes: 1 << 20, MaxUploadBytes: 26 << 20, MaxPostBytes: 251 << 20}
+	return Config{PublicURL: strings.TrimSuffix(publicURL, "/"), InstanceTitle: "Pinhole", MaxBodyBytes: 1 << 20, MaxUploadBytes: 26 << 20, MaxPostBytes: 251 << 20, FreshFor: 5 * time.Second}
 }
 
 // Validate checks the settings.
@@ -47,6 +58,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxUploadBytes < c.MaxBodyBytes || c.MaxPostBytes < c.MaxUploadBytes {
 		return fmt.Errorf("web: body limits are too small")
+	}
+	if c.FreshFor < 0 || c.FreshFor > time.Hour {
+		return fmt.Errorf("web: FreshFor %v must be between 0 and an hour", c.FreshFor)
+	}
+	if c.MediaRedirect || c.MediaOrigin != "" {
+		o, err := url.Parse(c.MediaOrigin)
+		if err != nil || (o.Scheme != "http" && o.Scheme != "https") || o.Host == "" || o.User != nil || o.Path != "" || o.RawQuery != "" || o.Fragment != "" || strings.ContainsAny(c.MediaOrigin, " ;,'\"") {
+			return fmt.Errorf("web: media redirects need MediaOrigin, the scheme and host they lead to (https://cdn.example.com), not %q", c.MediaOrigin)
+		}
 	}
 	return nil
 }
@@ -64,6 +84,11 @@ type Services struct {
 	Live        LiveSource
 	DeadLetters pinhole.DeadLetters
 	Idempotency pinhole.IdempotencyStore
+	// WriteClock records each member's last write for every node, so
+	// that a member reads their own writes when the databases have read
+	// replicas (fresh.go). Nil (no replicas): reads go where the stores
+	// send them.
+	WriteClock pinhole.WriteClock
 }
 
 // LiveSource subscribes to a member's live messages.

@@ -6,12 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/pinhole/pinhole"
 	"github.com/pinhole/pinhole/identity"
+	"github.com/pinhole/pinhole/sqlstore"
 )
 
 const adminUsage = `Usage:
@@ -27,6 +28,10 @@ const adminUsage = `Usage:
       lists the events consumers gave up on, or hands one back to its
       consumer (with the embedded NATS server, stop Pinhole first or use
       the admin page /admin/dead-letters)
+  pinhole admin shards list|move … [serve flags]
+      lists the shard map with row counts, or moves a logical shard to
+      another physical database while Pinhole runs (see
+      pinhole admin shards)
 `
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -35,12 +40,11 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	cfg.tool = true
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer m.Close()
-	if err := m.Open(ctx); err != nil { // Open applies the embedded migrations
+	msg, err := migrateDatabases(ctx, cfg)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "migrated %s (%d logical shards)\n", cfg.Data, len(m.Cluster.ShardMap))
+	fmt.Fprintln(stdout, msg)
 	return nil
 }
 
@@ -56,19 +60,30 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	username := fs.String("username", "", "the account's username")
 	email := fs.String("email", "", "the account's e-mail (create-admin)")
 	retry := fs.Uint64("retry", 0, "dead-letters: hand this dead letter (by its number) back to its consumer")
-	if err := fs.Parse(args[1:]); err != nil {
+	verbose := fs.Bool("v", false, "shards list: count each logical shard's rows too")
+	grace := fs.Duration("grace", sqlstore.NewDefaultMoveConfig().Grace, "shards: how long a moved shard's old copy is kept for nodes still reading it (longer than their 2s map reload)")
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		return err
+	}
+	if args[0] == "shards" && len(pos) == 0 {
+		fmt.Fprint(stderr, shardsUsage)
+		return errUsage
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	cfg.tool = true
+	// Admin commands read back what they write: from the primaries.
+	ctx = pinhole.WithFreshReads(ctx)
 	m := NewMain(&cfg, newLogger(&cfg, stderr))
 	defer m.Close()
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
 	switch args[0] {
+	case "shards":
+		return adminShards(ctx, m.Store, pos, *verbose, *grace, m.shardMapSwitched, m.Log, stdout, stderr)
 	case "create-admin":
 		pw := getenv("PINHOLE_ADMIN_PASSWORD")
 		if pw == "" {

@@ -6,17 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"regexp"
 	"sort"
 	"strconv"
 	"time"
-
-	"github.com/pinhole/pinhole/identity"
 )
 
 const benchUsage = `Usage:
@@ -31,6 +27,10 @@ const benchUsage = `Usage:
       seeds (or reuses, with --data) 1,000,000 accounts, 100,000 hashtags and
       50,000 places through the SQL store, then measures account search and
       nearby places (p50/p90/p99), in process and over HTTP
+  pinhole bench cluster [flags]
+      the home timeline on the local cluster (HAProxy, two web nodes, a worker
+      and a scheduler on PostgreSQL with two shard databases and a replica,
+      Redis and NATS) beside the embedded server, and the load on each database
   pinhole bench media [flags]
       a 12 MP JPEG from upload to all variants ready, with libvips (when built
       with -tags vips) and pure Go, side by side with vipsthumbnail making the
@@ -44,6 +44,9 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	if len(args) > 0 && args[0] == "discovery" {
 		return benchDiscovery(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "cluster" {
+		return benchCluster(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "media" {
 		return benchMedia(ctx, args[1:], stdout, stderr)
 	}
@@ -53,48 +56,18 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	fs := flag.NewFlagSet("pinhole bench timeline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	authors := fs.Int("authors", 50, "accounts the reader follows")
-	perAuthor := fs.Int("posts", 20, "posts per author")
-	duration := fs.Duration("duration", 10*time.Second, "wrk duration of each run")
-	conns := fs.Int("connections", 32, "wrk connections")
-	threads := fs.Int("threads", 1, "wrk threads")
-	rounds := fs.Int("rounds", 3, "alternating rounds; the median is reported")
-	wrk := fs.String("wrk", "wrk", "path to wrk")
+	w := bindWrkFlags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath(*wrk); err != nil {
-		return fmt.Errorf("bench: wrk not found (apt-get install wrk): %w", err)
+	if err := w.check(); err != nil {
+		return err
 	}
-	dir, err := os.MkdirTemp("", "pinhole-bench-*")
+	url, token, closeServer, err := embeddedTimeline(ctx, *w.authors, *w.perAuthor, stdout)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := &Config{Listen: "127.0.0.1:0", Data: dir, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
-		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer m.Close()
-	if err := m.Open(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "seeding %d authors × %d posts…\n", *authors, *perAuthor)
-	reader, err := m.seedFeed(ctx, *authors, *perAuthor)
-	if err != nil {
-		return err
-	}
-	token, _, err := m.Services.Identity.IssueToken(ctx, 0, reader.ID, "read")
-	if err != nil {
-		return err
-	}
-	if err := m.Listen(ctx); err != nil {
-		return err
-	}
-	url := "http://" + m.Addr + "/api/v1/timelines/home"
+	defer closeServer()
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(req)
@@ -122,14 +95,14 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer bare.Close()
 	bareURL := "http://" + ln.Addr().String() + "/api/v1/timelines/home"
 
-	fmt.Fprintf(stdout, "response: %d bytes, 20 statuses; wrk -t%d -c%d -d%s, %d rounds\n", len(body), *threads, *conns, *duration, *rounds)
+	fmt.Fprintf(stdout, "response: %d bytes, 20 statuses; wrk -t%d -c%d -d%s, %d rounds\n", len(body), *w.threads, *w.conns, *w.duration, *w.rounds)
 	var pin, raw, ratios []float64
-	for i := 0; i < *rounds; i++ {
-		r1, err := runWrk(ctx, *wrk, *threads, *conns, *duration, bareURL, token)
+	for i := 0; i < *w.rounds; i++ {
+		r1, err := runWrk(ctx, *w.wrk, *w.threads, *w.conns, *w.duration, bareURL, token)
 		if err != nil {
 			return err
 		}
-		r2, err := runWrk(ctx, *wrk, *threads, *conns, *duration, url, token)
+		r2, err := runWrk(ctx, *w.wrk, *w.threads, *w.conns, *w.duration, url, token)
 		if err != nil {
 			return err
 		}
@@ -143,6 +116,36 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 
 var reqPerSec = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 var non2xx = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+
+// wrkFlags are the settings the home timeline benchmarks share.
+type wrkFlags struct {
+	authors, perAuthor, conns, threads, rounds *int
+	duration                                   *time.Duration
+	wrk                                        *string
+}
+
+func bindWrkFlags(fs *flag.FlagSet) wrkFlags {
+	return wrkFlags{
+		authors:   fs.Int("authors", 50, "accounts the reader follows"),
+		perAuthor: fs.Int("posts", 20, "posts per author"),
+		duration:  fs.Duration("duration", 10*time.Second, "wrk duration of each run"),
+		conns:     fs.Int("connections", 32, "wrk connections"),
+		threads:   fs.Int("threads", 1, "wrk threads"),
+		rounds:    fs.Int("rounds", 3, "alternating rounds; the median is reported"),
+		wrk:       fs.String("wrk", "wrk", "path to wrk"),
+	}
+}
+
+// check refuses settings wrk cannot run with.
+func (w wrkFlags) check() error {
+	if *w.authors < 1 || *w.perAuthor < 1 || *w.rounds < 1 || *w.conns < 1 || *w.threads < 1 || *w.duration < time.Second {
+		return fmt.Errorf("bench: --authors, --posts, --rounds, --connections and --threads must be at least 1, --duration at least 1s")
+	}
+	if _, err := exec.LookPath(*w.wrk); err != nil {
+		return fmt.Errorf("bench: wrk not found (apt-get install wrk): %w", err)
+	}
+	return nil
+}
 
 func runWrk(ctx context.Context, wrk string, threads, conns int, d time.Duration, url, token string) (float64, error) {
 	cmd := exec.CommandContext(ctx, wrk, "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conns), "-d"+strconv.Itoa(int(d.Seconds()))+"s",

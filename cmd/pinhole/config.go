@@ -6,8 +6,10 @@ import (
 	"github.com/pinhole/pinhole/identity"
 	"io"
 	"net"
+	"net/url"
 
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -33,13 +35,22 @@ type Config struct {
 	LogLevel           string
 	LogFormat          string
 	NATS               string // nats://… of an external cluster; empty: embedded
+	NATSPrefix         string // subjects and streams of this deployment
+	DirectoryDB        string // postgres://… of the directory; empty: SQLite in Data
+	ShardDBs           []ShardDB
+	Redis              string        // redis://…; empty: in-process tiers only
+	RedisPrefix        string        // every Redis key of this deployment starts with it
+	Blob               string        // file://… or s3://bucket?…; empty: file://<Data>/media
+	MediaRedirect      bool          // answer media requests with a redirect to the store or CDN
+	MediaCDN           string        // https://… base URL a CDN serves the bucket's keys at
+	FreshFor           time.Duration // after a write, how long a member's reads go to the primaries
 	// Fault names a point where the process stops itself, for failure
 	// drills (PINHOLE_FAULT); empty in normal operation.
 	Fault string
 
-	envErrs []string // malformed PINHOLE_* variables
+	envErrs  []string // malformed PINHOLE_* variables
+	shardDBs string   // --shard-dbs as given; Validate parses it into ShardDBs
 
-	natsPrefix string // subjects and streams of this deployment (tests use their own)
 	// tool marks a one-shot command (migrate, admin): no relay, consumers
 	// or scheduled jobs.
 	tool bool
@@ -47,6 +58,16 @@ type Config struct {
 	// argon2 overrides the password hashing cost (tests use a cheap one).
 	argon2 *identity.Argon2Params
 }
+
+// ShardDB is one physical shard database: its primary and read replicas.
+type ShardDB struct {
+	Primary  string
+	Replicas []string
+}
+
+// prefixRE is what a NATS prefix may be: stream names upper-case it and
+// turn '-' into '_', so two distinct prefixes never name the same stream.
+var prefixRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,47}$`)
 
 var knownRoles = map[string]bool{"web": true, "worker": true, "scheduler": true}
 
@@ -110,6 +131,17 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.DurationVar(&c.DrainDelay, "drain-delay", envDur("DRAIN_DELAY", 2*time.Second), "on SIGTERM, how long /readyz fails before the listener closes (env PINHOLE_DRAIN_DELAY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take client IPs from X-Forwarded-For (env PINHOLE_TRUST_PROXY)")
 	fs.StringVar(&c.NATS, "nats", env("NATS", ""), "nats://host:port of an external NATS JetStream cluster; empty runs an embedded server in the data directory (env PINHOLE_NATS)")
+	fs.StringVar(&c.NATSPrefix, "nats-prefix", env("NATS_PREFIX", "pinhole"), "prefix of this deployment's NATS subjects and streams (env PINHOLE_NATS_PREFIX)")
+	fs.StringVar(&c.DirectoryDB, "directory-db", env("DIRECTORY_DB", ""), "postgres://… of the directory database; empty: SQLite in the data directory (env PINHOLE_DIRECTORY_DB)")
+	// Parsed in Validate, so that a malformed value is reported without
+	// the flag package echoing it (passwords and all).
+	fs.StringVar(&c.shardDBs, "shard-dbs", env("SHARD_DBS", ""), "comma-separated postgres://… physical shard databases, each optionally followed by |replica|replica; default: the directory database (env PINHOLE_SHARD_DBS)")
+	fs.StringVar(&c.Redis, "redis", env("REDIS", ""), "redis://… for shared sessions, timelines, caches and rate limits; empty: in-process (env PINHOLE_REDIS)")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", env("REDIS_PREFIX", "pinhole:"), "prefix of this deployment's Redis keys (env PINHOLE_REDIS_PREFIX)")
+	fs.StringVar(&c.Blob, "blob", env("BLOB", ""), "where media lives: file:///path or s3://bucket?endpoint=…&region=… (credentials from AWS_* variables); default file://<data>/media (env PINHOLE_BLOB)")
+	fs.BoolVar(&c.MediaRedirect, "media-redirect", envBool("MEDIA_REDIRECT", false), "send media requests to the object store or CDN by redirect instead of through Pinhole (env PINHOLE_MEDIA_REDIRECT)")
+	fs.StringVar(&c.MediaCDN, "media-cdn", env("MEDIA_CDN", ""), "https://… base URL (ending in /) where a CDN serves the bucket's keys; media redirects lead there instead of to presigned URLs (env PINHOLE_MEDIA_CDN)")
+	fs.DurationVar(&c.FreshFor, "fresh-for", envDur("FRESH_FOR", 5*time.Second), "with read replicas: for how long after a member's write their reads go to the primaries; longer than the replicas' usual lag (env PINHOLE_FRESH_FOR)")
 	c.Fault = env("FAULT", "")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env PINHOLE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "json"), "json or text (env PINHOLE_LOG_FORMAT)")
@@ -132,6 +164,60 @@ func (c *Config) setRoles(s string) error {
 	}
 	return nil
 }
+
+// setShardDBs parses "primary|replica,primary2" into shard databases.
+func (c *Config) setShardDBs(s string) error {
+	c.ShardDBs = nil
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	for i, part := range strings.Split(s, ",") {
+		urls := strings.Split(strings.TrimSpace(part), "|")
+		for _, u := range urls {
+			if err := checkPostgresURL(strings.TrimSpace(u)); err != nil {
+				return fmt.Errorf("shard database %d: %w", i, err)
+			}
+		}
+		db := ShardDB{Primary: strings.TrimSpace(urls[0])}
+		for _, r := range urls[1:] {
+			db.Replicas = append(db.Replicas, strings.TrimSpace(r))
+		}
+		c.ShardDBs = append(c.ShardDBs, db)
+	}
+	return nil
+}
+
+// checkPostgresURL refuses anything but a postgres:// URL, without echoing
+// the password.
+func checkPostgresURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return fmt.Errorf("want postgres://user@host:port/database, got %q", redactURL(s))
+	}
+	return nil
+}
+
+// redactURL shows a URL without its password (in the user part or a
+// password= parameter), for messages and logs. Anything that does not
+// parse as a URL with a scheme is not shown at all.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Opaque != "" {
+		return "(a value that is not a URL; not shown, it may hold a password)"
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.Redacted()
+}
+
+// Postgres reports whether the databases are PostgreSQL rather than the
+// embedded SQLite file.
+func (c *Config) Postgres() bool { return c.DirectoryDB != "" }
 
 // HasRole reports whether the process runs a role.
 func (c *Config) HasRole(r string) bool {
@@ -159,6 +245,50 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data: %w", err)
 	}
 	c.Data = abs
+	if c.shardDBs != "" {
+		if err := c.setShardDBs(c.shardDBs); err != nil {
+			return fmt.Errorf("--shard-dbs: %w", err)
+		}
+	}
+	if c.DirectoryDB != "" {
+		if err := checkPostgresURL(c.DirectoryDB); err != nil {
+			return fmt.Errorf("--directory-db: %w", err)
+		}
+		if len(c.ShardDBs) == 0 {
+			c.ShardDBs = []ShardDB{{Primary: c.DirectoryDB}}
+		}
+	} else if len(c.ShardDBs) > 0 {
+		return fmt.Errorf("--shard-dbs needs --directory-db: the directory of names and tokens lives in PostgreSQL too")
+	}
+	if c.Redis != "" {
+		if u, err := url.Parse(c.Redis); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return fmt.Errorf("--redis: want redis://host:port/db, got %q", redactURL(c.Redis))
+		}
+	}
+	if c.FreshFor == 0 {
+		c.FreshFor = 5 * time.Second
+	}
+	if c.FreshFor < time.Second || c.FreshFor > time.Hour {
+		return fmt.Errorf("--fresh-for must be between 1s and 1h: long enough for a replica to catch up")
+	}
+	if c.MediaCDN != "" && !strings.HasPrefix(c.Blob, "s3://") {
+		return fmt.Errorf("--media-cdn serves an object store's keys: set --blob s3://… too")
+	}
+	if c.NATSPrefix == "" {
+		c.NATSPrefix = "pinhole"
+	}
+	if !prefixRE.MatchString(c.NATSPrefix) {
+		return fmt.Errorf("--nats-prefix %q: want 1 to 48 lower-case letters, digits and dashes, starting with a letter (each deployment's streams are named after it)", c.NATSPrefix)
+	}
+	if strings.ContainsAny(c.NATSPrefix, " .*>") {
+		return fmt.Errorf("--nats-prefix %q: want a plain name without spaces, dots or wildcards", c.NATSPrefix)
+	}
+	if c.Blob != "" {
+		u, err := url.Parse(c.Blob)
+		if err != nil || (u.Scheme != "file" && u.Scheme != "s3") {
+			return fmt.Errorf("--blob: want file:///path or s3://bucket?endpoint=…, got %q", redactURL(c.Blob))
+		}
+	}
 	if c.NATS == "" && !c.HasRole("worker") {
 		// The embedded NATS server lives inside this process: no other
 		// process can run the consumers.

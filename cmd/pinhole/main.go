@@ -14,9 +14,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,8 +30,8 @@ import (
 	"github.com/pinhole/pinhole/nats"
 	"github.com/pinhole/pinhole/notify"
 	"github.com/pinhole/pinhole/posts"
+	"github.com/pinhole/pinhole/redis"
 	"github.com/pinhole/pinhole/search"
-	"github.com/pinhole/pinhole/sqlite"
 	"github.com/pinhole/pinhole/sqlstore"
 	"github.com/pinhole/pinhole/web"
 )
@@ -102,9 +102,14 @@ type Main struct {
 	HTTP     *http.Server
 	Addr     string // the listener's address once Open returned
 	Bus      *nats.Conn
+	Redis    *redis.Client // nil without --redis
 	Relay    *sqlstore.Relay
 
 	ln     net.Listener
+	blobs  pinhole.BlobStore
+	owner  string             // this process in the leases table
+	idNode atomic.Int64       // the leased ID node number
+	leader atomic.Bool        // holds the scheduler lease
 	stop   context.CancelFunc // ends the background work
 	bgDone sync.WaitGroup
 }
@@ -120,24 +125,27 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	sc := sqlite.NewDefaultConfig(cfg.Data)
-	sc.NumShards = cfg.LogicalShards
-	cluster, err := sqlite.Open(ctx, sc, m.Now)
+	cluster, err := m.openDatabases(ctx)
 	if err != nil {
 		return err
 	}
 	m.Cluster, m.Store = cluster, sqlstore.New(cluster)
 	st, ids := m.Store, cluster.IDs
+	m.owner = leaseOwner()
+	if err := m.holdIDNode(ctx); err != nil {
+		return err
+	}
 
-	blobs, err := blob.NewFileStore(filepath.Join(cfg.Data, "media"))
+	bc := blob.NewDefaultConfig(cfg.Data)
+	bc.URL, bc.PublicBase = cfg.Blob, cfg.MediaCDN
+	blobs, err := blob.OpenConfig(ctx, bc)
 	if err != nil {
 		return err
 	}
+	m.blobs = blobs
 	nc := nats.NewDefaultConfig(cfg.Data)
 	nc.URL = cfg.NATS
-	if cfg.natsPrefix != "" {
-		nc.Prefix = cfg.natsPrefix
-	}
+	nc.Prefix = cfg.NATSPrefix
 	nc.Fault = m.fault
 	bus, err := nats.Open(ctx, nc, m.Log)
 	if err != nil {
@@ -147,7 +155,27 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Relay = st.NewRelay(bus, m.Log)
 	m.Relay.Fault = m.fault
 	st.SetOutbox(m.Relay)
-	limiter := inmem.NewRateLimiter(m.Now)
+	var limiter pinhole.RateLimiter = inmem.NewRateLimiter(m.Now)
+	var tokens pinhole.TokenStore = st
+	var idem pinhole.IdempotencyStore = st
+	var tlStore pinhole.TimelineStore = st
+	var shared *cache.Shared // nil: the caches stay in process (one box)
+	if cfg.Redis != "" {
+		rc := redis.NewDefaultConfig(cfg.Redis)
+		rc.Prefix = cfg.RedisPrefix
+		rcl, err := redis.Open(ctx, rc, m.Log) // fails on bad config only, never on Redis being down
+		if err != nil {
+			return err
+		}
+		m.Redis = rcl
+		limiter = redis.NewRateLimiter(rcl, m.Now)
+		tokens = redis.NewTokens(rcl, st)
+		idem = redis.NewIdempotency(rcl, st)
+		tlStore = redis.NewTimelines(rcl, m.Now)
+		shared = cache.NewShared(rcl, bus, 10*time.Minute, m.Log)
+	} else if cfg.NATS != "" {
+		shared = cache.NewShared(nil, bus, 0, m.Log) // several nodes, no Redis: invalidations only
+	}
 
 	ic := identity.NewDefaultConfig()
 	ic.PasswordGrant = cfg.PasswordGrant
@@ -155,7 +183,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if cfg.argon2 != nil {
 		ic.Argon2 = *cfg.argon2
 	}
-	idSvc, err := identity.New(ic, st, st, limiter, ids, m.Now)
+	if m.Redis != nil {
+		ic.AuthCacheTTL = 0 // token lookups go to Redis, where a revoke on any node drops them
+	}
+	idSvc, err := identity.New(ic, st, tokens, limiter, ids, m.Now)
 	if err != nil {
 		return err
 	}
@@ -163,16 +194,30 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mediaSvc, err := media.New(mc, st, blobs, proc, ids, m.Now, m.Log)
+	postCache := cache.NewPosts(st, 100_000, 30*time.Second, m.Now)
+	mediaSvc, err := media.New(mc, cache.NewMedia(st, postCache), blobs, proc, ids, m.Now, m.Log)
 	if err != nil {
 		return err
 	}
 	graphSvc := graph.New(st, idSvc, ids, m.Now)
-	postCache := cache.NewPosts(st, 100_000, 30*time.Second, m.Now)
 	postSvc := posts.New(postCache, idSvc, graphSvc, mediaSvc, ids, m.Now, m.Log)
 	fc := feed.NewDefaultConfig()
 	fc.CelebrityThreshold = cfg.CelebrityThreshold
-	timelines := cache.NewTimelines(st, 100_000, time.Minute, m.Now)
+	timelines := cache.NewTimelines(tlStore, 100_000, time.Minute, m.Now)
+	if shared != nil {
+		postCache.Share(shared)
+		timelines.Share(shared)
+		shared.Listen(cache.KindAccount, func(ids []pinhole.ID) { idSvc.Forget(ids...) })
+		shared.Listen(cache.KindBlock, func(ids []pinhole.ID) {
+			for i := 0; i+1 < len(ids); i += 2 {
+				graphSvc.ForgetBlock(ids[i], ids[i+1])
+			}
+		})
+		graphSvc.OnBlockChange(func(ctx context.Context, a, b pinhole.ID) { shared.Invalidate(ctx, cache.KindBlock, a, b) })
+		if _, err := bus.OnInvalidate(shared.Apply); err != nil {
+			return err
+		}
+	}
 	feedSvc, err := feed.New(fc, timelines, idSvc, graphSvc, postSvc, bus, m.Now)
 	if err != nil {
 		return err
@@ -184,12 +229,21 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	postSvc.UsePlaces(searchSvc)
 	feedSvc.UseFollowedTags(searchSvc)
-	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Search: searchSvc, Live: bus, DeadLetters: bus, Idempotency: st}
+	if shared != nil {
+		// Whom a member follows, and which tags: the worker that handles a
+		// follow, or the node that took a tag follow, tells every node.
+		shared.Listen(cache.KindFollowing, func(ids []pinhole.ID) { feedSvc.ForgetFollowing(ids...) })
+		feedSvc.OnForget(func(ctx context.Context, ids ...pinhole.ID) { shared.Invalidate(ctx, cache.KindFollowing, ids...) })
+		shared.Listen(cache.KindTagsOf, func(ids []pinhole.ID) { searchSvc.ForgetFollowedTags(ids...) })
+		searchSvc.OnFollowedTagsChange(func(ctx context.Context, id pinhole.ID) { shared.Invalidate(ctx, cache.KindTagsOf, id) })
+	}
+	m.Services = web.Services{Identity: idSvc, Graph: graphSvc, Posts: postSvc, Feed: feedSvc, Media: mediaSvc, Notify: notifySvc, Search: searchSvc, Live: bus, DeadLetters: bus, Idempotency: idem}
+	consumers := m.readYourWrites(bus)
 	if cfg.HasRole("worker") {
-		feedSvc.Subscribe(bus)
-		mediaSvc.Subscribe(bus)
-		notifySvc.Subscribe(bus)
-		searchSvc.Subscribe(bus)
+		feedSvc.Subscribe(consumers)
+		mediaSvc.Subscribe(consumers)
+		notifySvc.Subscribe(consumers)
+		searchSvc.Subscribe(consumers)
 	}
 	return m.startBackground()
 }
@@ -199,8 +253,47 @@ func (m *Main) Open(ctx context.Context) error {
 func (m *Main) startBackground() error {
 	bg, stop := context.WithCancel(context.Background())
 	m.stop = stop
+	m.bgDone.Add(1)
+	go func() {
+		defer m.bgDone.Done()
+		m.renewLeases(bg)
+	}()
 	if m.Config.tool {
 		return nil
+	}
+	for _, db := range m.Cluster.Physical {
+		if db.Replicated() {
+			m.bgDone.Add(1)
+			go func() {
+				defer m.bgDone.Done()
+				m.Store.WatchReplicas(bg, 2*time.Second, m.Log)
+			}()
+			break
+		}
+	}
+	if len(m.Cluster.Physical) > 1 {
+		// Every node follows the shard map, which a move changes
+		// (pinhole admin shards move): at once when the mover's broadcast
+		// arrives, and within the moves' grace period if it is lost.
+		unsub, err := m.Bus.OnInvalidate(func(kind string, _ []pinhole.ID) {
+			if kind != kindShardMap {
+				return
+			}
+			go func() {
+				if err := m.Store.ReloadShardMap(bg); err != nil && bg.Err() == nil {
+					m.Log.Warn("reloading the shard map", "err", err)
+				}
+			}()
+		})
+		if err != nil {
+			return err
+		}
+		go func() { <-bg.Done(); unsub() }()
+		m.bgDone.Add(1)
+		go func() {
+			defer m.bgDone.Done()
+			m.Store.RunShardMapWatcher(bg, 2*time.Second, m.Log)
+		}()
 	}
 	if m.Config.HasRole("scheduler") {
 		m.schedule(bg, m.jobs()...)
@@ -217,6 +310,16 @@ func (m *Main) startBackground() error {
 		m.Relay.Run(bg)
 	}()
 	return nil
+}
+
+// kindShardMap is the broadcast that tells every node the shard map changed.
+const kindShardMap = "shard-map"
+
+// shardMapSwitched tells every node to reload the shard map.
+func (m *Main) shardMapSwitched(ctx context.Context, version int64) {
+	if err := m.Bus.Broadcast(kindShardMap, nil); err != nil {
+		m.Log.Warn("telling the nodes the shard map changed; they reload it within seconds anyway", "version", version, "err", err)
+	}
 }
 
 // fault stops the process at a named point when a failure drill asks for
@@ -251,6 +354,22 @@ func (m *Main) Listen(ctx context.Context) error {
 	wc.MaxUploadBytes = int64(m.Config.MaxUploadMB+1) << 20
 	wc.MaxPostBytes = int64(m.Config.MaxUploadMB*pinhole.MaxPhotosInPost+1) << 20
 	wc.TrustProxy = m.Config.TrustProxy
+	wc.FreshFor = m.Config.FreshFor
+	if m.Config.MediaRedirect {
+		o, ok := m.blobs.(interface {
+			Origin(context.Context) (string, error)
+		})
+		if !ok {
+			ln.Close()
+			return fmt.Errorf("--media-redirect needs an object store (--blob s3://…): files on disk are served by Pinhole")
+		}
+		origin, err := o.Origin(ctx)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		wc.MediaRedirect, wc.MediaOrigin = true, origin
+	}
 	srv, err := web.New(wc, m.Services, m.ready, m.Log, m.Now)
 	if err != nil {
 		ln.Close()
@@ -278,8 +397,11 @@ func (m *Main) Listen(ctx context.Context) error {
 func (m *Main) ready() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	for _, db := range m.Cluster.Physical {
-		if err := db.Read.PingContext(ctx); err != nil {
+	// The primaries and the directory: a replica that fails only slows
+	// its shard's reads (they go to the primary), so it does not take the
+	// node out of the load balancer.
+	for _, db := range append([]*sqlstore.DB{m.Cluster.Directory}, m.Cluster.Physical...) {
+		if err := db.Write.PingContext(ctx); err != nil {
 			return fmt.Errorf("database %s: %w", db.Name, err)
 		}
 	}
@@ -320,8 +442,17 @@ func (m *Main) Close() error {
 		m.Bus.Close()
 		m.Bus = nil
 	}
+	if m.Redis != nil {
+		_ = m.Redis.Close()
+		m.Redis = nil
+	}
+	if c, ok := m.blobs.(io.Closer); ok {
+		_ = c.Close()
+		m.blobs = nil
+	}
 	if m.Cluster != nil {
-		err := sqlite.Close(m.Cluster)
+		m.releaseLeases()
+		err := m.closeDatabases(m.Cluster)
 		m.Cluster = nil
 		return err
 	}
@@ -352,6 +483,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := m.Listen(ctx); err != nil {
 		m.Close()
 		return err
+	}
+	if cfg.NATS != "" && cfg.Redis == "" {
+		log.Warn("several nodes without --redis: each node keeps its own rate limits and token cache (revokes reach other nodes within 10s)")
+	}
+	if cfg.Postgres() && cfg.Blob == "" {
+		log.Warn("media is kept on this node's disk (--data); with several nodes set --blob to a shared store")
 	}
 	log.Info("pinhole serving", "version", version, "addr", m.Addr, "public_url", m.publicURL(), "data", cfg.Data, "roles", strings.Join(cfg.Roles, ","))
 	<-ctx.Done()

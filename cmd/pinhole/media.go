@@ -29,6 +29,11 @@ func (m *Main) mediaConfig() (media.Config, imaging.Processor, error) {
 	if err := os.MkdirAll(mc.TempDir, 0o750); err != nil {
 		return mc, nil, fmt.Errorf("temp directory: %w", err)
 	}
+	if cfg.Postgres() && cfg.MediaURLKeys == "" && !cfg.tool {
+		// Every node must sign and check on-demand image URLs with the
+		// same keys; a key file in each node's data directory would differ.
+		return mc, nil, fmt.Errorf("--media-url-keys (PINHOLE_MEDIA_URL_KEYS) is required with --directory-db: every node needs the same keys (make one with: openssl rand -hex 32)")
+	}
 	keys, err := mediaURLKeys(cfg.MediaURLKeys, filepath.Join(cfg.Data, "media-url.key"))
 	if err != nil {
 		return mc, nil, err

@@ -12,9 +12,11 @@ type job struct {
 	run   func(ctx context.Context) error
 }
 
-// schedule runs each job at its interval until ctx ends. Jobs are
-// idempotent housekeeping: two schedulers running at once (during a
-// deploy) do no harm, only double work.
+// schedule runs each job at its interval until ctx ends, while this
+// process holds the scheduler lease: any number of scheduler processes may
+// run, one does the work, and another takes over within the lease's TTL
+// when it dies. Jobs are idempotent housekeeping, so the rare overlap
+// while a lease changes hands does no harm.
 func (m *Main) schedule(ctx context.Context, jobs ...job) {
 	for _, j := range jobs {
 		m.bgDone.Add(1)
@@ -27,6 +29,9 @@ func (m *Main) schedule(ctx context.Context, jobs ...job) {
 				case <-ctx.Done():
 					return
 				case <-t.C:
+				}
+				if !m.leader.Load() {
+					continue // another scheduler holds the lease
 				}
 				jctx, cancel := context.WithTimeout(ctx, j.every)
 				start := time.Now()

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+
+	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/identity"
+	"github.com/pinhole/pinhole/internal/localcluster"
+	"github.com/pinhole/pinhole/internal/pglocal"
+)
+
+// benchCluster measures the home timeline on the local cluster (HAProxy,
+// two web nodes, a worker and a scheduler on PostgreSQL, Redis and NATS)
+// beside the embedded one-box server, both seeded alike, in alternating
+// wrk rounds; and how the load spread over the databases.
+func benchCluster(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pinhole bench cluster", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	w := bindWrkFlags(fs)
+	bin := fs.String("bin", "", "a built pinhole for the cluster's processes; default: build cmd/pinhole")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := w.check(); err != nil {
+		return err
+	}
+	if err := pglocal.Available(); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+
+	// The embedded server, as `bench timeline` measures it.
+	embeddedURL, embeddedToken, closeEmbedded, err := embeddedTimeline(ctx, *w.authors, *w.perAuthor, stdout)
+	if err != nil {
+		return err
+	}
+	defer closeEmbedded()
+
+	dir, err := pglocal.MkdirTemp("pinhole-bench-cluster-*")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "starting the local cluster…")
+	c, err := localcluster.Start(ctx, localcluster.Options{Dir: dir, Binary: *bin, RemoveDir: true, LBPort: 0})
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+	clusterToken, err := seedCluster(ctx, c, *w.authors, *w.perAuthor, stdout)
+	if err != nil {
+		return err
+	}
+	clusterURL := c.URL() + "/api/v1/timelines/home"
+	if err := waitTimeline(ctx, clusterURL, clusterToken); err != nil {
+		return err
+	}
+
+	dbs := []struct{ name, dsn string }{
+		{"directory", c.Primary.DSN(localcluster.DirectoryDatabase)},
+		{"shard 0 primary", c.Primary.DSN(localcluster.ShardDatabases[0])},
+		{"shard 0 replica", c.Replica.DSN(localcluster.ShardDatabases[0])},
+		{"shard 1 primary", c.Primary.DSN(localcluster.ShardDatabases[1])},
+	}
+	before := make([]dbStats, len(dbs))
+	time.Sleep(1500 * time.Millisecond) // statistics reach the views within a second
+	for i, d := range dbs {
+		if before[i], err = readDBStats(ctx, d.dsn); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(stdout, "wrk -t%d -c%d -d%s, %d rounds, GET /api/v1/timelines/home (20 posts)\n", *w.threads, *w.conns, *w.duration, *w.rounds)
+	var emb, clu []float64
+	for i := 0; i < *w.rounds; i++ {
+		e, err := runWrk(ctx, *w.wrk, *w.threads, *w.conns, *w.duration, embeddedURL, embeddedToken)
+		if err != nil {
+			return err
+		}
+		k, err := runWrk(ctx, *w.wrk, *w.threads, *w.conns, *w.duration, clusterURL, clusterToken)
+		if err != nil {
+			return err
+		}
+		emb, clu = append(emb, e), append(clu, k)
+		fmt.Fprintf(stdout, "round %d: embedded %.0f req/s, cluster %.0f req/s (%.2f×)\n", i+1, e, k, k/e)
+	}
+	fmt.Fprintf(stdout, "median: embedded %.0f req/s, cluster through HAProxy %.0f req/s (%.2f×)\n", median(emb), median(clu), median(clu)/median(emb))
+
+	time.Sleep(1500 * time.Millisecond)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "database\trows\ttransactions\trows read\trows written\t")
+	for i, d := range dbs {
+		after, err := readDBStats(ctx, d.dsn)
+		if err != nil {
+			return err
+		}
+		rows := fmt.Sprint(after.rows)
+		if i == 2 {
+			rows = "(a copy)" // a standby keeps no table statistics of its own
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", d.name, rows, after.xacts-before[i].xacts,
+			after.read-before[i].read, after.written-before[i].written)
+	}
+	fmt.Fprintln(stdout, "load on each database during the wrk rounds (rows: live rows in its tables):")
+	return tw.Flush()
+}
+
+// embeddedTimeline starts the embedded server seeded for the benchmark and
+// returns the home timeline URL, the reader's token and a closer.
+func embeddedTimeline(ctx context.Context, authors, perAuthor int, stdout io.Writer) (string, string, func(), error) {
+	dir, err := os.MkdirTemp("", "pinhole-bench-*")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cfg := &Config{Listen: "127.0.0.1:0", Data: dir, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
+		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
+		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	if err := cfg.Validate(); err != nil {
+		return "", "", nil, err
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	closer := func() { m.Close(); os.RemoveAll(dir) }
+	if err := m.Open(ctx); err != nil {
+		closer()
+		return "", "", nil, err
+	}
+	fmt.Fprintf(stdout, "seeding the embedded server: %d authors × %d posts…\n", authors, perAuthor)
+	reader, err := m.seedFeed(ctx, authors, perAuthor)
+	if err != nil {
+		closer()
+		return "", "", nil, err
+	}
+	token, _, err := m.Services.Identity.IssueToken(ctx, 0, reader.ID, "read")
+	if err != nil {
+		closer()
+		return "", "", nil, err
+	}
+	if err := m.Listen(ctx); err != nil {
+		closer()
+		return "", "", nil, err
+	}
+	url := "http://" + m.Addr + "/api/v1/timelines/home"
+	if err := waitTimeline(ctx, url, token); err != nil {
+		closer()
+		return "", "", nil, err
+	}
+	return url, token, closer, nil
+}
+
+// seedCluster seeds the cluster's databases from this process (as an
+// admin tool would) and returns the reader's token. The cluster's worker
+// fans the posts out.
+func seedCluster(ctx context.Context, c *localcluster.Cluster, authors, perAuthor int, stdout io.Writer) (string, error) {
+	cfg := &Config{Listen: "127.0.0.1:0", Data: filepath.Join(c.Dir, "bench-seed"), Roles: []string{"web", "worker", "scheduler"},
+		LogicalShards: 256, CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
+		DirectoryDB: c.DirectoryDSN, Redis: c.RedisURL, RedisPrefix: c.RedisPrefix, NATS: c.NATSURL, NATSPrefix: c.NATSPrefix, Blob: c.Blob,
+		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}, tool: true}
+	if err := cfg.setShardDBs(c.ShardDSNs); err != nil {
+		return "", err
+	}
+	if err := cfg.Validate(); err != nil {
+		return "", err
+	}
+	m := NewMain(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer m.Close()
+	// A tool reads back what it just wrote: from the primaries.
+	ctx = pinhole.WithFreshReads(ctx)
+	if err := m.Open(ctx); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(stdout, "seeding the cluster: %d authors × %d posts…\n", authors, perAuthor)
+	reader, err := m.seedFeed(ctx, authors, perAuthor)
+	if err != nil {
+		return "", err
+	}
+	token, _, err := m.Services.Identity.IssueToken(ctx, 0, reader.ID, "read")
+	return token, err
+}
+
+// waitTimeline waits until the home timeline answers with a full page.
+func waitTimeline(ctx context.Context, url, token string) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			var page []json.RawMessage
+			err = json.NewDecoder(res.Body).Decode(&page)
+			res.Body.Close()
+			if err == nil && res.StatusCode == 200 && len(page) == 20 {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %s never served a full page (last error: %v)", url, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// dbStats are one database's counters from PostgreSQL's statistics views.
+type dbStats struct {
+	rows, xacts, read, written int64
+}
+
+func readDBStats(ctx context.Context, dsn string) (dbStats, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return dbStats{}, err
+	}
+	defer db.Close()
+	var s dbStats
+	err = db.QueryRowContext(ctx, `SELECT xact_commit + xact_rollback, tup_returned + tup_fetched, tup_inserted + tup_updated + tup_deleted
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&s.xacts, &s.read, &s.written)
+	if err != nil {
+		return s, fmt.Errorf("bench: statistics of %s: %w", redactURL(dsn), err)
+	}
+	err = db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n_live_tup), 0) FROM pg_stat_user_tables`).Scan(&s.rows)
+	return s, err
+}
