@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/pinhole/pinhole"
@@ -14,25 +13,19 @@ import (
 // node's LRU, then the shared remote tier (when there is one), then the
 // store.
 //
-// A read that started before an entry was dropped must not put what it
-// read into the LRU afterwards: it may be the value the write replaced.
-// Each drop takes a sequence number, kept per entry for a while; a fill
-// is refused when the entry was dropped after the read began.
+// A read that started before an entry was dropped does not put what it
+// read into the LRU afterwards: it may be the value the write replaced
+// (inmem.Cache.Fill).
 type tier[V any] struct {
 	kind   string
 	local  *inmem.Cache[pinhole.ID, V]
 	shared *Shared // nil: this node only
 	enc    func(V) ([]byte, error)
 	dec    func([]byte) (V, error)
-
-	mu    sync.Mutex
-	seq   uint64
-	drops *inmem.Cache[pinhole.ID, uint64] // entry → sequence of its last drop
 }
 
 func newTier[V any](kind string, size int, ttl time.Duration, now func() time.Time, enc func(V) ([]byte, error), dec func([]byte) (V, error)) *tier[V] {
-	return &tier[V]{kind: kind, local: inmem.NewCache[pinhole.ID, V](size, ttl, now), enc: enc, dec: dec,
-		drops: inmem.NewCache[pinhole.ID, uint64](size, ttl, now)}
+	return &tier[V]{kind: kind, local: inmem.NewCache[pinhole.ID, V](size, ttl, now), enc: enc, dec: dec}
 }
 
 // get returns the entries found among ids; load reads those no tier
@@ -55,7 +48,7 @@ func (t *tier[V]) get(ctx context.Context, ids []pinhole.ID, load func(miss []pi
 	if len(miss) == 0 {
 		return out, nil
 	}
-	start := t.begin()
+	start := t.local.Begin()
 	if t.shared != nil && !fresh {
 		var rest []pinhole.ID
 		found := t.shared.getRemote(ctx, t.kind, miss)
@@ -63,7 +56,7 @@ func (t *tier[V]) get(ctx context.Context, ids []pinhole.ID, load func(miss []pi
 			if b, ok := found[id]; ok {
 				if v, err := t.dec(b); err == nil {
 					out[id] = v
-					t.fill(id, v, start)
+					t.local.Fill(id, v, start)
 					continue
 				}
 			}
@@ -80,7 +73,7 @@ func (t *tier[V]) get(ctx context.Context, ids []pinhole.ID, load func(miss []pi
 	var remote map[pinhole.ID][]byte
 	for id, v := range loaded {
 		out[id] = v
-		if !t.fill(id, v, start) || t.shared == nil {
+		if !t.local.Fill(id, v, start) || t.shared == nil {
 			continue
 		}
 		if b, err := t.enc(v); err == nil {
@@ -96,31 +89,9 @@ func (t *tier[V]) get(ctx context.Context, ids []pinhole.ID, load func(miss []pi
 	return out, nil
 }
 
-// begin returns the sequence a read starts at.
-func (t *tier[V]) begin() uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.seq
-}
-
-// fill keeps v in the LRU unless the entry was dropped since start.
-func (t *tier[V]) fill(id pinhole.ID, v V, start uint64) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if d, ok := t.drops.Get(id); ok && d > start {
-		return false
-	}
-	t.local.Set(id, v)
-	return true
-}
-
 // drop removes entries from this node's LRU.
 func (t *tier[V]) drop(ids []pinhole.ID) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.seq++
 	for _, id := range ids {
 		t.local.Delete(id)
-		t.drops.Set(id, t.seq)
 	}
 }

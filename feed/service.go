@@ -305,12 +305,13 @@ func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole
 	if v, ok := s.celebs.Get(viewer); ok && !pinhole.FreshReads(ctx) {
 		return v, nil
 	}
+	read := s.celebs.Begin()
 	following, err := s.graph.FollowingIDs(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
 	if len(following) == 0 {
-		s.celebs.Set(viewer, nil)
+		s.celebs.Fill(viewer, nil, read)
 		return nil, nil
 	}
 	accounts, err := s.accounts.Accounts(ctx, following)
@@ -323,7 +324,7 @@ func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole
 			out = append(out, id)
 		}
 	}
-	s.celebs.Set(viewer, out)
+	s.celebs.Fill(viewer, out, read)
 	return out, nil
 }
 

@@ -161,6 +161,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*pinhole.Tok
 	}
 	if !ok || (!t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt)) {
 		var err error
+		read := s.auth.Begin()
 		t, err = s.tokens.FindToken(ctx, []byte(key), s.now())
 		if pinhole.IsNotFound(err) {
 			return nil, nil, pinhole.Errorf(pinhole.EUNAUTHORIZED, "The access token is invalid.")
@@ -168,7 +169,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*pinhole.Tok
 			return nil, nil, err
 		}
 		if s.cfg.AuthCacheTTL > 0 {
-			s.auth.Set(key, t)
+			s.auth.Fill(key, t, read)
 		}
 	}
 	if t.AccountID == 0 {
@@ -184,8 +185,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*pinhole.Tok
 // Revoke ends a session or token.
 func (s *Service) Revoke(ctx context.Context, secret string) error {
 	h := hashSecret(secret)
-	s.auth.Delete(string(h))
-	return s.tokens.DeleteToken(ctx, h)
+	err := s.tokens.DeleteToken(ctx, h)
+	s.auth.Delete(string(h)) // after the store: a lookup under way cannot put it back
+	return err
 }
 
 // Account returns an account, from a short-lived cache unless ctx asks
@@ -194,11 +196,12 @@ func (s *Service) Account(ctx context.Context, id pinhole.ID) (*pinhole.Account,
 	if a, ok := s.accCache.Get(id); ok && !pinhole.FreshReads(ctx) {
 		return a, nil
 	}
+	read := s.accCache.Begin()
 	a, err := s.accounts.FindAccount(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	s.accCache.Set(id, a)
+	s.accCache.Fill(id, a, read)
 	return a, nil
 }
 
@@ -217,12 +220,13 @@ func (s *Service) Accounts(ctx context.Context, ids []pinhole.ID) (map[pinhole.I
 	if len(miss) == 0 {
 		return out, nil
 	}
+	read := s.accCache.Begin()
 	found, err := s.accounts.FindAccounts(ctx, miss)
 	if err != nil {
 		return nil, err
 	}
 	for id, a := range found {
-		s.accCache.Set(id, a)
+		s.accCache.Fill(id, a, read)
 		out[id] = a
 	}
 	return out, nil

@@ -8,6 +8,14 @@ import (
 
 // Cache is a size-bounded LRU with a time-to-live per entry: the first,
 // in-process tier of DESIGN §7. Safe for concurrent use.
+//
+// A read-through fill must not undo a Delete: a value read from the store
+// before a write changed it, put in after the write dropped the entry,
+// would be served stale for the whole TTL. So a reader takes a ticket
+// (Begin) before it reads the store and fills with it (Fill); a fill is
+// refused when its key was deleted after the ticket was taken. Deletes are
+// remembered for the most recent maxDrops keys; a ticket older than the
+// oldest remembered delete is refused outright.
 type Cache[K comparable, V any] struct {
 	now  func() time.Time
 	ttl  time.Duration
@@ -15,7 +23,21 @@ type Cache[K comparable, V any] struct {
 	mu   sync.Mutex
 	ll   *list.List
 	m    map[K]*list.Element
+
+	seq      uint64       // counts deletes
+	drops    map[K]uint64 // key → sequence of its last delete
+	dropped  *list.List   // the deletes in drops, oldest first (dropKey)
+	floor    uint64       // tickets below this are refused
+	maxDrops int
 }
+
+type dropKey[K comparable] struct {
+	key K
+	seq uint64
+}
+
+// Ticket is what a reader holds while it reads the store: see Begin.
+type Ticket uint64
 
 type entry[K comparable, V any] struct {
 	key     K
@@ -25,7 +47,8 @@ type entry[K comparable, V any] struct {
 
 // NewCache returns a cache holding at most size entries for at most ttl.
 func NewCache[K comparable, V any](size int, ttl time.Duration, now func() time.Time) *Cache[K, V] {
-	return &Cache[K, V]{now: now, ttl: ttl, size: size, ll: list.New(), m: make(map[K]*list.Element, size)}
+	return &Cache[K, V]{now: now, ttl: ttl, size: size, ll: list.New(), m: make(map[K]*list.Element, min(size, 1<<16)),
+		drops: make(map[K]uint64), dropped: list.New(), maxDrops: min(size, 1<<16)}
 }
 
 // Get returns a live entry.
@@ -48,9 +71,37 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 }
 
 // Set stores v under k, evicting the least recently used entry when full.
+// Use it for values known to be current (a write's own result); values
+// read from the store go in with Fill.
 func (c *Cache[K, V]) Set(k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.set(k, v)
+}
+
+// Begin returns the ticket for a read of the store about to start.
+func (c *Cache[K, V]) Begin() Ticket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Ticket(c.seq)
+}
+
+// Fill stores v, read from the store under ticket t, unless k was deleted
+// since t was taken. It reports whether v was stored.
+func (c *Cache[K, V]) Fill(k K, v V, t Ticket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if uint64(t) < c.floor {
+		return false
+	}
+	if d, ok := c.drops[k]; ok && d > uint64(t) {
+		return false
+	}
+	c.set(k, v)
+	return true
+}
+
+func (c *Cache[K, V]) set(k K, v V) {
 	exp := c.now().Add(c.ttl)
 	if el, ok := c.m[k]; ok {
 		e := el.Value.(*entry[K, V])
@@ -66,13 +117,24 @@ func (c *Cache[K, V]) Set(k K, v V) {
 	}
 }
 
-// Delete drops k.
+// Delete drops k, and refuses fills of k by reads that began before.
 func (c *Cache[K, V]) Delete(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[k]; ok {
 		c.ll.Remove(el)
 		delete(c.m, k)
+	}
+	c.seq++
+	c.drops[k] = c.seq
+	c.dropped.PushBack(dropKey[K]{k, c.seq})
+	for c.dropped.Len() > c.maxDrops {
+		old := c.dropped.Remove(c.dropped.Front()).(dropKey[K])
+		if c.drops[old.key] == old.seq {
+			delete(c.drops, old.key)
+		}
+		// A ticket older than a forgotten delete cannot be checked.
+		c.floor = old.seq
 	}
 }
 
@@ -101,12 +163,13 @@ func Flags[T, K comparable](c *Cache[K, bool], ids []T, key func(T) K, load func
 	if len(miss) == 0 {
 		return out, nil
 	}
+	t := c.Begin()
 	found, err := load(miss)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range miss {
-		c.Set(key(id), found[id])
+		c.Fill(key(id), found[id], t)
 		if found[id] {
 			out[id] = true
 		}

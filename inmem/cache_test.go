@@ -33,6 +33,52 @@ func TestCache(t *testing.T) {
 			t.Error("a still cached after its TTL")
 		}
 	})
+	t.Run("AFillCannotUndoADelete", func(t *testing.T) {
+		c := inmem.NewCache[string, int](10, time.Minute, clock)
+		read := c.Begin() // a reader reads the old value from the store...
+		c.Delete("a")     // ...while a write changes it and drops the entry
+		if c.Fill("a", 1, read) {
+			t.Error("a read that began before the delete filled the cache")
+		}
+		if _, ok := c.Get("a"); ok {
+			t.Fatal("the old value is cached after the delete")
+		}
+		if !c.Fill("b", 2, read) {
+			t.Error("a delete of a refused a fill of b")
+		}
+		if !c.Fill("a", 3, c.Begin()) {
+			t.Error("a read that began after the delete was refused")
+		}
+		if v, _ := c.Get("a"); v != 3 {
+			t.Errorf("a: got %d, want 3", v)
+		}
+	})
+	t.Run("ForgottenDeletesRefuseOlderTickets", func(t *testing.T) {
+		c := inmem.NewCache[int, int](2, time.Minute, clock)
+		read := c.Begin()
+		for k := range 3 { // more deletes than the cache remembers
+			c.Delete(k)
+		}
+		if c.Fill(0, 1, read) {
+			t.Error("a fill older than a forgotten delete was kept")
+		}
+		if !c.Fill(0, 1, c.Begin()) {
+			t.Error("a fresh fill was refused")
+		}
+	})
+	t.Run("FlagsRefuseAnswersOlderThanADelete", func(t *testing.T) {
+		c := inmem.NewCache[int, bool](10, time.Minute, clock)
+		got, err := inmem.Flags(c, []int{1}, func(id int) int { return id }, func([]int) (map[int]bool, error) {
+			c.Delete(1) // the answer changes while it is read
+			return map[int]bool{1: false}, nil
+		})
+		if err != nil || got[1] {
+			t.Fatalf("flags: %v %v", got, err)
+		}
+		if _, ok := c.Get(1); ok {
+			t.Error("the answer read before the delete was remembered")
+		}
+	})
 }
 
 func TestRateLimiter(t *testing.T) {

@@ -98,11 +98,12 @@ func (s *Service) followedTags(ctx context.Context, viewer pinhole.ID) ([]string
 	if v, ok := s.followed.Get(viewer); ok && !pinhole.FreshReads(ctx) {
 		return v, nil
 	}
+	read := s.followed.Begin()
 	v, err := s.store.FollowedTagNames(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
-	s.followed.Set(viewer, v)
+	s.followed.Fill(viewer, v, read)
 	return v, nil
 }
 
