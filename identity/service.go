@@ -273,7 +273,9 @@ func (s *Service) CreateAdmin(ctx context.Context, in Signup) (*pinhole.Account,
 	} else if err != nil {
 		return nil, err
 	}
-	if err := s.accounts.SetAdmin(ctx, a.ID, true); err != nil {
+	err = s.accounts.SetAdmin(ctx, a.ID, true)
+	s.Forget(a.ID)
+	if err != nil {
 		return nil, err
 	}
 	a.Admin = true

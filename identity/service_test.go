@@ -96,6 +96,31 @@ func TestCachesCannotKeepWhatAWriteReplaced(t *testing.T) {
 			t.Fatalf("accounts after locking: %v, %v; want the locked account", many[a.ID], err)
 		}
 	})
+	t.Run("Admin", func(t *testing.T) {
+		svc, st := newService(t)
+		a, err := svc.Signup(ctx, identity.Signup{Username: "boss", Email: "boss@example.com", Password: "correct horse battery", IP: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("signup: %v", err)
+		}
+		st.hold = true
+		done := make(chan error)
+		go func() { // the search indexer reads the new account
+			_, err := svc.Account(pinhole.WithFreshReads(ctx), a.ID)
+			done <- err
+		}()
+		<-st.read
+		st.hold = false
+		if _, err := svc.CreateAdmin(ctx, identity.Signup{Username: "boss", Email: "boss@example.com", Password: "correct horse battery"}); err != nil {
+			t.Fatalf("make admin: %v", err)
+		}
+		close(st.gate)
+		if err := <-done; err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if got, err := svc.Account(ctx, a.ID); err != nil || !got.Admin {
+			t.Fatalf("account after making it an admin: %+v, %v; want an admin", got, err)
+		}
+	})
 	t.Run("Token", func(t *testing.T) {
 		svc, st := newService(t)
 		a, err := svc.Signup(ctx, identity.Signup{Username: "leaving", Email: "leaving@example.com", Password: "correct horse battery", IP: "127.0.0.1"})
