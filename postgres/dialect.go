@@ -27,6 +27,11 @@ func (dialect) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && e.Code == "23505"
 }
 
+// NowMillis reads the server's clock as the statement runs.
+func (dialect) NowMillis() string {
+	return "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint"
+}
+
 // Rebind turns '?' placeholders into $1, $2, …, leaving alone a '?' inside
 // a string literal, a quoted identifier or a comment.
 func (dialect) Rebind(q string) string { return Rebind(q) }

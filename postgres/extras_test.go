@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pinhole/pinhole"
+	"github.com/pinhole/pinhole/postgres"
 	"github.com/pinhole/pinhole/sqlstore"
 	"github.com/pinhole/pinhole/storetest"
 )
@@ -168,6 +169,45 @@ func TestLeases(t *testing.T) {
 			t.Errorf("two processes' ID nodes: got %d and %d, %v; want distinct", n1, n2, err)
 		}
 	})
+}
+
+// TestLeasesExpireByTheDatabaseClock: processes whose clocks disagree
+// agree on who holds a lease, and a lease lapses when the database says so.
+func TestLeasesExpireByTheDatabaseClock(t *testing.T) {
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			cfg := l.config(t)
+			here := sqlstore.New(mustOpen(t, cfg))
+			ahead, err := postgres.Open(t.Context(), cfg, func() time.Time { return time.Now().Add(time.Hour) })
+			must(t, "open a process whose clock runs an hour ahead", err)
+			t.Cleanup(func() { _ = postgres.Close(ahead) })
+			there := sqlstore.New(ahead)
+
+			if ok, err := here.AcquireLease(t.Context(), "scheduler", "here", time.Minute); err != nil || !ok {
+				t.Fatalf("acquire: %v, %v", ok, err)
+			}
+			if ok, err := there.AcquireLease(t.Context(), "scheduler", "there", time.Minute); err != nil || ok {
+				t.Errorf("a process an hour ahead took a live lease: %v, %v", ok, err)
+			}
+			if _, err := there.AcquireIDNode(t.Context(), "there", time.Minute); err != nil {
+				t.Fatalf("id node: %v", err)
+			}
+			if n, err := here.AcquireIDNode(t.Context(), "here", time.Minute); err != nil || n == 0 {
+				t.Errorf("id node beside a process an hour ahead: %d, %v; want a number of its own", n, err)
+			}
+
+			if ok, err := here.AcquireLease(t.Context(), "short", "here", 200*time.Millisecond); err != nil || !ok {
+				t.Fatalf("acquire a short lease: %v, %v", ok, err)
+			}
+			time.Sleep(400 * time.Millisecond) // past its expiry on the server's clock
+			if ok, err := there.AcquireLease(t.Context(), "short", "there", time.Minute); err != nil || !ok {
+				t.Errorf("a lapsed lease was not taken over: %v, %v", ok, err)
+			}
+			if ok, err := here.RenewLease(t.Context(), "short", "here", time.Minute); err != nil || ok {
+				t.Errorf("the former holder renewed a lease another took: %v, %v", ok, err)
+			}
+		})
+	}
 }
 
 func TestBulkWritersAndScans(t *testing.T) {

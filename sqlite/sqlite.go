@@ -50,6 +50,12 @@ type dialect struct{}
 
 func (dialect) Rebind(q string) string { return q }
 func (dialect) Name() string           { return "sqlite" }
+
+// NowMillis reads the machine's clock, which every process opening the
+// file shares.
+func (dialect) NowMillis() string {
+	return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+}
 func (dialect) IsUniqueViolation(err error) bool {
 	var e *sqlite3.Error
 	if errors.As(err, &e) {

@@ -26,6 +26,10 @@ type Dialect interface {
 	// IsUniqueViolation reports whether err is a unique-constraint failure.
 	IsUniqueViolation(err error) bool
 	Name() string
+	// NowMillis is an SQL expression for the database server's clock, in
+	// Unix milliseconds: the one clock every process sharing the
+	// database agrees on (leases expire by it).
+	NowMillis() string
 }
 
 // DB is one physical database: a pool for writes and one for reads (a

@@ -9,14 +9,16 @@ import (
 	"github.com/pinhole/pinhole"
 )
 
-// AcquireLease takes the named lease for owner until now+ttl if it is free,
+// AcquireLease takes the named lease for owner for ttl if it is free,
 // expired or already owner's, and reports whether owner holds it now.
-// Leases live in the directory database, which every process shares.
+// Leases live in the directory database, which every process shares, and
+// expire by its clock: processes whose clocks disagree still agree on
+// who holds a lease.
 func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	now := s.c.Now()
-	res, err := s.c.Directory.Write.ExecContext(ctx, s.q(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+	now := s.c.Dialect.NowMillis()
+	res, err := s.c.Directory.Write.ExecContext(ctx, s.q(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, `+now+` + ?)
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-		WHERE leases.expires_at < ? OR leases.owner = excluded.owner`), name, owner, ms(now.Add(ttl)), ms(now))
+		WHERE leases.expires_at < `+now+` OR leases.owner = excluded.owner`), name, owner, ttl.Milliseconds())
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", name, err)
 	}
@@ -30,8 +32,8 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, ttl time.D
 // RenewLease extends owner's lease; false means owner lost it (it expired
 // and another process took it).
 func (s *Store) RenewLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	res, err := s.c.Directory.Write.ExecContext(ctx, s.q(`UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ?`),
-		ms(s.c.Now().Add(ttl)), name, owner)
+	res, err := s.c.Directory.Write.ExecContext(ctx, s.q(`UPDATE leases SET expires_at = `+s.c.Dialect.NowMillis()+` + ?
+		WHERE name = ? AND owner = ?`), ttl.Milliseconds(), name, owner)
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", name, err)
 	}
