@@ -27,9 +27,17 @@ type Posts struct {
 	// lists caches pages of an author's posts; the author's writes through
 	// this store retire them by bumping the author's version.
 	lists    *inmem.Cache[pageKey, authorPage]
-	versions *inmem.Cache[pinhole.ID, uint64]
+	versions *inmem.Cache[pinhole.ID, listVersion]
 	mu       sync.Mutex
 	next     uint64
+	now      func() time.Time
+	settle   time.Duration // see Settle
+}
+
+// listVersion is an author's current list version and when it began.
+type listVersion struct {
+	n  uint64
+	at time.Time
 }
 
 type authorPage struct {
@@ -50,7 +58,17 @@ var _ pinhole.PostStore = (*Posts)(nil)
 func NewPosts(s pinhole.PostStore, size int, ttl time.Duration, now func() time.Time) *Posts {
 	return &Posts{PostStore: s, posts: newTier(KindPost, size, ttl, now, encodePost, decodePost),
 		liked: inmem.NewCache[likeKey, bool](size*4, ttl, now),
-		lists: inmem.NewCache[pageKey, authorPage](size, ttl, now), versions: inmem.NewCache[pinhole.ID, uint64](size, ttl, now)}
+		lists: inmem.NewCache[pageKey, authorPage](size, ttl, now), versions: inmem.NewCache[pinhole.ID, listVersion](size, ttl, now),
+		now: now}
+}
+
+// Settle keeps what a lagging read replica returns right after a change
+// out of the cache: for d after a write, what is read about what it
+// changed is not kept (inmem.Cache.Settle). Call it before use.
+func (p *Posts) Settle(d time.Duration) {
+	p.settle = d
+	p.posts.local.Settle(d)
+	p.liked.Settle(d)
 }
 
 // Share puts the remote tier under this cache and makes writes drop
@@ -132,20 +150,23 @@ func (p *Posts) bump(author pinhole.ID) {
 	p.next++
 	v := p.next
 	p.mu.Unlock()
-	p.versions.Set(author, v)
+	p.versions.Set(author, listVersion{v, p.now()})
 }
 
 func (p *Posts) ListAccountPosts(ctx context.Context, author pinhole.ID, page pinhole.Page) ([]pinhole.ID, error) {
 	v, _ := p.versions.Get(author)
 	k := pageKey{author, page}
-	if c, ok := p.lists.Get(k); ok && c.version == v && !pinhole.FreshReads(ctx) {
+	if c, ok := p.lists.Get(k); ok && c.version == v.n && !pinhole.FreshReads(ctx) {
 		return c.ids, nil
 	}
 	ids, err := p.PostStore.ListAccountPosts(ctx, author, page)
 	if err != nil {
 		return nil, err
 	}
-	p.lists.Set(k, authorPage{v, ids})
+	if p.settle > 0 && p.now().Sub(v.at) < p.settle && !pinhole.FreshReads(ctx) {
+		return ids, nil // read from a replica, which may not have the change yet
+	}
+	p.lists.Set(k, authorPage{v.n, ids})
 	return ids, nil
 }
 
@@ -198,6 +219,6 @@ func (p *Posts) Liked(ctx context.Context, accountID pinhole.ID, postIDs []pinho
 	if pinhole.FreshReads(ctx) {
 		return p.PostStore.Liked(ctx, accountID, postIDs)
 	}
-	return inmem.Flags(p.liked, postIDs, func(id pinhole.ID) likeKey { return likeKey{accountID, id} },
+	return inmem.Flags(ctx, p.liked, postIDs, func(id pinhole.ID) likeKey { return likeKey{accountID, id} },
 		func(miss []pinhole.ID) (map[pinhole.ID]bool, error) { return p.PostStore.Liked(ctx, accountID, miss) })
 }

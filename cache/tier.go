@@ -48,7 +48,7 @@ func (t *tier[V]) get(ctx context.Context, ids []pinhole.ID, load func(miss []pi
 	if len(miss) == 0 {
 		return out, nil
 	}
-	start := t.local.Begin()
+	start := t.local.Begin(ctx)
 	if t.shared != nil && !fresh {
 		var rest []pinhole.ID
 		found := t.shared.getRemote(ctx, t.kind, miss)

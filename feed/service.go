@@ -305,7 +305,7 @@ func (s *Service) celebrities(ctx context.Context, viewer pinhole.ID) ([]pinhole
 	if v, ok := s.celebs.Get(viewer); ok && !pinhole.FreshReads(ctx) {
 		return v, nil
 	}
-	read := s.celebs.Begin()
+	read := s.celebs.Begin(ctx)
 	following, err := s.graph.FollowingIDs(ctx, viewer)
 	if err != nil {
 		return nil, err

@@ -102,6 +102,10 @@ func (s *Service) Unfollow(ctx context.Context, viewer, id pinhole.ID) (*pinhole
 // nodes can drop the pair from their caches (ForgetBlock).
 func (s *Service) OnBlockChange(fn func(ctx context.Context, a, b pinhole.ID)) { s.onBlock = fn }
 
+// Settle keeps what a lagging read replica returns right after a block
+// began or ended out of the cache (inmem.Cache.Settle). Call it before use.
+func (s *Service) Settle(d time.Duration) { s.blocked.Settle(d) }
+
 // ForgetBlock drops what this node holds about a block between a and b.
 func (s *Service) ForgetBlock(a, b pinhole.ID) { s.blocked.Delete(orderedPair(a, b)) }
 
@@ -234,7 +238,7 @@ func (s *Service) FollowingIDs(ctx context.Context, id pinhole.ID) ([]pinhole.ID
 
 // BlockedEither returns those of ids that block viewer or that viewer blocks.
 func (s *Service) BlockedEither(ctx context.Context, viewer pinhole.ID, ids []pinhole.ID) (map[pinhole.ID]bool, error) {
-	return inmem.Flags(s.blocked, ids, func(id pinhole.ID) pair { return orderedPair(viewer, id) },
+	return inmem.Flags(ctx, s.blocked, ids, func(id pinhole.ID) pair { return orderedPair(viewer, id) },
 		func(miss []pinhole.ID) (map[pinhole.ID]bool, error) { return s.store.BlockedEither(ctx, viewer, miss) })
 }
 

@@ -161,7 +161,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*pinhole.Tok
 	}
 	if !ok || (!t.ExpiresAt.IsZero() && !s.now().Before(t.ExpiresAt)) {
 		var err error
-		read := s.auth.Begin()
+		read := s.auth.Begin(ctx)
 		t, err = s.tokens.FindToken(ctx, []byte(key), s.now())
 		if pinhole.IsNotFound(err) {
 			return nil, nil, pinhole.Errorf(pinhole.EUNAUTHORIZED, "The access token is invalid.")
@@ -196,7 +196,7 @@ func (s *Service) Account(ctx context.Context, id pinhole.ID) (*pinhole.Account,
 	if a, ok := s.accCache.Get(id); ok && !pinhole.FreshReads(ctx) {
 		return a, nil
 	}
-	read := s.accCache.Begin()
+	read := s.accCache.Begin(ctx)
 	a, err := s.accounts.FindAccount(ctx, id)
 	if err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func (s *Service) Accounts(ctx context.Context, ids []pinhole.ID) (map[pinhole.I
 	if len(miss) == 0 {
 		return out, nil
 	}
-	read := s.accCache.Begin()
+	read := s.accCache.Begin(ctx)
 	found, err := s.accounts.FindAccounts(ctx, miss)
 	if err != nil {
 		return nil, err
@@ -231,6 +231,10 @@ func (s *Service) Accounts(ctx context.Context, ids []pinhole.ID) (map[pinhole.I
 	}
 	return out, nil
 }
+
+// Settle keeps what a lagging read replica returns right after an account
+// changed out of the cache (inmem.Cache.Settle). Call it before use.
+func (s *Service) Settle(d time.Duration) { s.accCache.Settle(d) }
 
 // Forget drops an account from this node's cache after it changed.
 func (s *Service) Forget(ids ...pinhole.ID) {

@@ -2,8 +2,11 @@ package inmem
 
 import (
 	"container/list"
+	"context"
 	"sync"
 	"time"
+
+	"github.com/pinhole/pinhole"
 )
 
 // Cache is a size-bounded LRU with a time-to-live per entry: the first,
@@ -16,6 +19,12 @@ import (
 // refused when its key was deleted after the ticket was taken. Deletes are
 // remembered for the most recent maxDrops keys; a ticket older than the
 // oldest remembered delete is refused outright.
+//
+// With read replicas a read that begins after the delete may still return
+// the old value, from a replica that has not caught up; Settle makes the
+// cache refuse such fills for a while after each delete. Reads with
+// pinhole.FreshReads go to the primaries, which have every write, and may
+// fill at once.
 type Cache[K comparable, V any] struct {
 	now  func() time.Time
 	ttl  time.Duration
@@ -24,11 +33,17 @@ type Cache[K comparable, V any] struct {
 	ll   *list.List
 	m    map[K]*list.Element
 
-	seq      uint64       // counts deletes
-	drops    map[K]uint64 // key → sequence of its last delete
-	dropped  *list.List   // the deletes in drops, oldest first (dropKey)
-	floor    uint64       // tickets below this are refused
+	seq      uint64     // counts deletes
+	drops    map[K]drop // key → its last delete
+	dropped  *list.List // the deletes in drops, oldest first (dropKey)
+	floor    uint64     // tickets below this are refused
 	maxDrops int
+	settle   time.Duration
+}
+
+type drop struct {
+	seq uint64
+	at  time.Time
 }
 
 type dropKey[K comparable] struct {
@@ -37,7 +52,10 @@ type dropKey[K comparable] struct {
 }
 
 // Ticket is what a reader holds while it reads the store: see Begin.
-type Ticket uint64
+type Ticket struct {
+	seq     uint64
+	current bool // the read sees every committed write
+}
 
 type entry[K comparable, V any] struct {
 	key     K
@@ -48,7 +66,15 @@ type entry[K comparable, V any] struct {
 // NewCache returns a cache holding at most size entries for at most ttl.
 func NewCache[K comparable, V any](size int, ttl time.Duration, now func() time.Time) *Cache[K, V] {
 	return &Cache[K, V]{now: now, ttl: ttl, size: size, ll: list.New(), m: make(map[K]*list.Element, min(size, 1<<16)),
-		drops: make(map[K]uint64), dropped: list.New(), maxDrops: min(size, 1<<16)}
+		drops: make(map[K]drop), dropped: list.New(), maxDrops: min(size, 1<<16)}
+}
+
+// Settle refuses fills of a key for d after its delete: values read from
+// replicas lagging less than d behind are not kept. Call it before use.
+func (c *Cache[K, V]) Settle(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.settle = d
 }
 
 // Get returns a live entry.
@@ -79,11 +105,12 @@ func (c *Cache[K, V]) Set(k K, v V) {
 	c.set(k, v)
 }
 
-// Begin returns the ticket for a read of the store about to start.
-func (c *Cache[K, V]) Begin() Ticket {
+// Begin returns the ticket for a read of the store about to start under
+// ctx.
+func (c *Cache[K, V]) Begin(ctx context.Context) Ticket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Ticket(c.seq)
+	return Ticket{seq: c.seq, current: pinhole.FreshReads(ctx)}
 }
 
 // Fill stores v, read from the store under ticket t, unless k was deleted
@@ -91,10 +118,10 @@ func (c *Cache[K, V]) Begin() Ticket {
 func (c *Cache[K, V]) Fill(k K, v V, t Ticket) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if uint64(t) < c.floor {
+	if t.seq < c.floor {
 		return false
 	}
-	if d, ok := c.drops[k]; ok && d > uint64(t) {
+	if d, ok := c.drops[k]; ok && (d.seq > t.seq || !t.current && c.settle > 0 && c.now().Sub(d.at) < c.settle) {
 		return false
 	}
 	c.set(k, v)
@@ -126,11 +153,11 @@ func (c *Cache[K, V]) Delete(k K) {
 		delete(c.m, k)
 	}
 	c.seq++
-	c.drops[k] = c.seq
+	c.drops[k] = drop{c.seq, c.now()}
 	c.dropped.PushBack(dropKey[K]{k, c.seq})
 	for c.dropped.Len() > c.maxDrops {
 		old := c.dropped.Remove(c.dropped.Front()).(dropKey[K])
-		if c.drops[old.key] == old.seq {
+		if c.drops[old.key].seq == old.seq {
 			delete(c.drops, old.key)
 		}
 		// A ticket older than a forgotten delete cannot be checked.
@@ -148,7 +175,7 @@ func (c *Cache[K, V]) Len() int {
 // Flags answers a yes/no question for each of ids from c, asking load
 // only about the ids it has no answer for and remembering its answers. The
 // result holds the ids whose answer is yes.
-func Flags[T, K comparable](c *Cache[K, bool], ids []T, key func(T) K, load func([]T) (map[T]bool, error)) (map[T]bool, error) {
+func Flags[T, K comparable](ctx context.Context, c *Cache[K, bool], ids []T, key func(T) K, load func([]T) (map[T]bool, error)) (map[T]bool, error) {
 	out := make(map[T]bool, len(ids))
 	var miss []T
 	for _, id := range ids {
@@ -163,7 +190,7 @@ func Flags[T, K comparable](c *Cache[K, bool], ids []T, key func(T) K, load func
 	if len(miss) == 0 {
 		return out, nil
 	}
-	t := c.Begin()
+	t := c.Begin(ctx)
 	found, err := load(miss)
 	if err != nil {
 		return nil, err

@@ -35,8 +35,8 @@ func TestCache(t *testing.T) {
 	})
 	t.Run("AFillCannotUndoADelete", func(t *testing.T) {
 		c := inmem.NewCache[string, int](10, time.Minute, clock)
-		read := c.Begin() // a reader reads the old value from the store...
-		c.Delete("a")     // ...while a write changes it and drops the entry
+		read := c.Begin(t.Context()) // a reader reads the old value from the store...
+		c.Delete("a")                // ...while a write changes it and drops the entry
 		if c.Fill("a", 1, read) {
 			t.Error("a read that began before the delete filled the cache")
 		}
@@ -46,7 +46,7 @@ func TestCache(t *testing.T) {
 		if !c.Fill("b", 2, read) {
 			t.Error("a delete of a refused a fill of b")
 		}
-		if !c.Fill("a", 3, c.Begin()) {
+		if !c.Fill("a", 3, c.Begin(t.Context())) {
 			t.Error("a read that began after the delete was refused")
 		}
 		if v, _ := c.Get("a"); v != 3 {
@@ -55,20 +55,38 @@ func TestCache(t *testing.T) {
 	})
 	t.Run("ForgottenDeletesRefuseOlderTickets", func(t *testing.T) {
 		c := inmem.NewCache[int, int](2, time.Minute, clock)
-		read := c.Begin()
+		read := c.Begin(t.Context())
 		for k := range 3 { // more deletes than the cache remembers
 			c.Delete(k)
 		}
 		if c.Fill(0, 1, read) {
 			t.Error("a fill older than a forgotten delete was kept")
 		}
-		if !c.Fill(0, 1, c.Begin()) {
+		if !c.Fill(0, 1, c.Begin(t.Context())) {
 			t.Error("a fresh fill was refused")
+		}
+	})
+	t.Run("SettleRefusesFillsSoonAfterADelete", func(t *testing.T) {
+		c := inmem.NewCache[string, int](10, time.Minute, clock)
+		c.Settle(5 * time.Second)
+		c.Delete("a")
+		if c.Fill("a", 1, c.Begin(t.Context())) { // read from a replica a moment after the write
+			t.Error("a fill right after the delete was kept")
+		}
+		if !c.Fill("b", 2, c.Begin(t.Context())) {
+			t.Error("a key never deleted was refused")
+		}
+		if !c.Fill("a", 2, c.Begin(pinhole.WithFreshReads(t.Context()))) {
+			t.Error("a fill from the primary right after the delete was refused")
+		}
+		now = now.Add(6 * time.Second)
+		if !c.Fill("a", 3, c.Begin(t.Context())) {
+			t.Error("a fill after the settling time was refused")
 		}
 	})
 	t.Run("FlagsRefuseAnswersOlderThanADelete", func(t *testing.T) {
 		c := inmem.NewCache[int, bool](10, time.Minute, clock)
-		got, err := inmem.Flags(c, []int{1}, func(id int) int { return id }, func([]int) (map[int]bool, error) {
+		got, err := inmem.Flags(t.Context(), c, []int{1}, func(id int) int { return id }, func([]int) (map[int]bool, error) {
 			c.Delete(1) // the answer changes while it is read
 			return map[int]bool{1: false}, nil
 		})

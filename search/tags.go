@@ -98,7 +98,7 @@ func (s *Service) followedTags(ctx context.Context, viewer pinhole.ID) ([]string
 	if v, ok := s.followed.Get(viewer); ok && !pinhole.FreshReads(ctx) {
 		return v, nil
 	}
-	read := s.followed.Begin()
+	read := s.followed.Begin(ctx)
 	v, err := s.store.FollowedTagNames(ctx, viewer)
 	if err != nil {
 		return nil, err

@@ -141,7 +141,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.Blob, "blob", env("BLOB", ""), "where media lives: file:///path or s3://bucket?endpoint=…&region=… (credentials from AWS_* variables); default file://<data>/media (env PINHOLE_BLOB)")
 	fs.BoolVar(&c.MediaRedirect, "media-redirect", envBool("MEDIA_REDIRECT", false), "send media requests to the object store or CDN by redirect instead of through Pinhole (env PINHOLE_MEDIA_REDIRECT)")
 	fs.StringVar(&c.MediaCDN, "media-cdn", env("MEDIA_CDN", ""), "https://… base URL (ending in /) where a CDN serves the bucket's keys; media redirects lead there instead of to presigned URLs (env PINHOLE_MEDIA_CDN)")
-	fs.DurationVar(&c.FreshFor, "fresh-for", envDur("FRESH_FOR", 5*time.Second), "with read replicas: for how long after a member's write their reads go to the primaries; longer than the replicas' usual lag (env PINHOLE_FRESH_FOR)")
+	fs.DurationVar(&c.FreshFor, "fresh-for", envDur("FRESH_FOR", 5*time.Second), "with read replicas: for how long after a member's write their reads go to the primaries, and what others read from a replica about it is not cached; longer than the replicas' usual lag (env PINHOLE_FRESH_FOR)")
 	c.Fault = env("FAULT", "")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env PINHOLE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "json"), "json or text (env PINHOLE_LOG_FORMAT)")

@@ -200,6 +200,13 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	graphSvc := graph.New(st, idSvc, ids, m.Now)
+	if m.replicated() {
+		// Other members read replicas, which may not have a change yet
+		// for a moment after it: what they read then is not cached.
+		idSvc.Settle(cfg.FreshFor)
+		postCache.Settle(cfg.FreshFor)
+		graphSvc.Settle(cfg.FreshFor)
+	}
 	postSvc := posts.New(postCache, idSvc, graphSvc, mediaSvc, ids, m.Now, m.Log)
 	fc := feed.NewDefaultConfig()
 	fc.CelebrityThreshold = cfg.CelebrityThreshold
@@ -261,15 +268,12 @@ func (m *Main) startBackground() error {
 	if m.Config.tool {
 		return nil
 	}
-	for _, db := range m.Cluster.Physical {
-		if db.Replicated() {
-			m.bgDone.Add(1)
-			go func() {
-				defer m.bgDone.Done()
-				m.Store.WatchReplicas(bg, 2*time.Second, m.Log)
-			}()
-			break
-		}
+	if m.replicated() {
+		m.bgDone.Add(1)
+		go func() {
+			defer m.bgDone.Done()
+			m.Store.WatchReplicas(bg, 2*time.Second, m.Log)
+		}()
 	}
 	if len(m.Cluster.Physical) > 1 {
 		// Every node follows the shard map, which a move changes
