@@ -164,7 +164,10 @@ func TestReadsGoToTheReplicaAndDirectorySharesAShard(t *testing.T) {
 	if c.Directory != db {
 		t.Errorf("directory and shard in one database: got two pools for it")
 	}
-	if got, want := currentDatabase(t, db.Read), dbName(replica); got != want {
+	if len(db.Replicas) != 1 {
+		t.Fatalf("replicas: got %d, want 1", len(db.Replicas))
+	}
+	if got, want := currentDatabase(t, db.Replicas[0].Pool), dbName(replica); got != want {
 		t.Errorf("stale-tolerant reads: got database %s, want the replica %s", got, want)
 	}
 	if got, want := currentDatabase(t, db.Primary), dbName(primary); got != want {
@@ -172,6 +175,22 @@ func TestReadsGoToTheReplicaAndDirectorySharesAShard(t *testing.T) {
 	}
 	if !db.Replicated() {
 		t.Errorf("a shard with a replica: Replicated() = false")
+	}
+}
+
+// TestOpenPassesOverAReplicaThatIsDown: a replica that does not answer
+// cannot keep a node from starting; its reads go to the other replica.
+func TestOpenPassesOverAReplicaThatIsDown(t *testing.T) {
+	cfg := layouts[0].config(t)
+	up := testenv.PostgresDB(t, "replica")
+	cfg.Shards[0].Replicas = []string{"postgres://postgres@127.0.0.1:1/nothing?sslmode=disable&connect_timeout=1", up}
+	c := mustOpen(t, cfg)
+	db := c.Physical[0]
+	if len(db.Replicas) != 2 || !db.Replicas[0].Down() || db.Replicas[1].Down() {
+		t.Fatalf("replicas: got %d, want the first passed over and the second read from", len(db.Replicas))
+	}
+	if got, want := currentDatabase(t, db.Replicas[1].Pool), dbName(up); got != want {
+		t.Errorf("the replica that answers: got database %s, want %s", got, want)
 	}
 }
 

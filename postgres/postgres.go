@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"net/url"
 	"sort"
 	"strings"
@@ -175,6 +174,24 @@ func newPools(maxConns int) *pools {
 
 // get returns the pool of dsn, opening and pinging it the first time.
 func (p *pools) get(ctx context.Context, dsn string) (*sql.DB, error) {
+	return p.getPool(ctx, dsn, true)
+}
+
+// getReplica is get for a read replica, which need not answer yet: a
+// replica that is down is opened all the same (and passed over until it
+// answers), so it cannot keep a node from starting. The pool is nil only
+// when dsn is malformed; answered reports whether the replica answered.
+func (p *pools) getReplica(ctx context.Context, dsn string) (db *sql.DB, answered bool, err error) {
+	if db, err = p.getPool(ctx, dsn, true); err == nil {
+		return db, true, nil
+	}
+	if db, err = p.getPool(ctx, dsn, false); err != nil {
+		return nil, false, err
+	}
+	return db, false, nil
+}
+
+func (p *pools) getPool(ctx context.Context, dsn string, mustAnswer bool) (*sql.DB, error) {
 	pc, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -191,11 +208,13 @@ func (p *pools) get(ctx context.Context, dsn string) (*sql.DB, error) {
 	db.SetMaxIdleConns(p.maxConns)
 	db.SetConnMaxIdleTime(connMaxIdle)
 	db.SetConnMaxLifetime(connMaxLife)
-	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", k, err)
+	if mustAnswer {
+		pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+		defer cancel()
+		if err := db.PingContext(pctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("connect to %s: %w", k, err)
+		}
 	}
 	p.open[k] = db
 	p.names[db] = fmt.Sprintf("%s:%d/%s", pc.Host, pc.Port, pc.Database)
@@ -264,17 +283,15 @@ func open(ctx context.Context, cfg Config, ps *pools, now func() time.Time) (*sq
 	var directory *sqlstore.DB
 	for i, s := range shards {
 		primary := sqlstore.NewPool(writes[i])
-		read := primary
-		if len(s.Replicas) > 0 {
-			// Each process reads from one replica, picked at random, so
-			// many nodes spread their reads over all of them.
-			r, err := ps.get(ctx, s.Replicas[rand.IntN(len(s.Replicas))])
+		var replicas []*sqlstore.Replica
+		for _, dsn := range s.Replicas {
+			r, answered, err := ps.getReplica(ctx, dsn)
 			if err != nil {
 				return nil, fmt.Errorf("replica of %s: %w", ps.names[writes[i]], err)
 			}
-			read = sqlstore.NewPool(r)
+			replicas = append(replicas, sqlstore.NewReplica(sqlstore.NewPool(r), ps.names[r], answered))
 		}
-		physical[i] = &sqlstore.DB{Write: writes[i], Read: read, Primary: primary, Name: ps.names[writes[i]]}
+		physical[i] = &sqlstore.DB{Write: writes[i], Read: primary, Primary: primary, Replicas: replicas, Name: ps.names[writes[i]]}
 		if writes[i] == dirW {
 			directory = physical[i]
 		}
@@ -466,7 +483,11 @@ func Close(c *sqlstore.Cluster) error {
 		if db == nil {
 			continue
 		}
-		for _, p := range []*sqlstore.Pool{db.Read, db.Primary} {
+		pools := []*sqlstore.Pool{db.Read, db.Primary}
+		for _, r := range db.Replicas {
+			pools = append(pools, r.Pool)
+		}
+		for _, p := range pools {
 			if p == nil || closedPool[p] {
 				continue
 			}

@@ -32,23 +32,47 @@ type Dialect interface {
 	NowMillis() string
 }
 
-// DB is one physical database: a pool for writes and one for reads (a
-// replica at scale, a read-only pool on SQLite).
+// DB is one physical database: a pool for writes, one for reads, and its
+// read replicas if it has any.
 type DB struct {
 	Write *sql.DB
-	// Read serves reads that tolerate a few seconds of staleness: a
-	// replica's pool, or the same pool as Primary when there is none.
+	// Read serves reads that tolerate a few seconds of staleness when the
+	// database has no replicas: the same pool as Primary, or SQLite's
+	// read-only pool.
 	Read *Pool
 	// Primary serves reads that must see every committed write (see
 	// replica.go): prepared statements over the primary, usually over
 	// Write itself. An adapter whose Read is already fresh (SQLite's
 	// read-only pool on the same file) sets Primary = Read.
 	Primary *Pool
-	Name    string
-	// replicaDown is set while the replica fails its health check
-	// (WatchReplicas): its reads go to the primary meanwhile.
-	replicaDown atomic.Bool
+	// Replicas are the database's read replicas: stale-tolerant reads
+	// take turns among those that answer.
+	Replicas []*Replica
+	Name     string
+	turn     atomic.Uint64 // counts reads, to take turns among the replicas
 }
+
+// NewReplica returns a read replica over p. One that did not answer when
+// it was opened starts out passed over, until WatchReplicas hears from it.
+func NewReplica(p *Pool, name string, answered bool) *Replica {
+	r := &Replica{Pool: p, Name: name}
+	r.down.Store(!answered)
+	return r
+}
+
+// Replica is one read replica of a database.
+type Replica struct {
+	*Pool
+	Name string
+	// down is set while the replica fails its health check
+	// (WatchReplicas): its reads go to the other replicas, or to the
+	// primary, meanwhile.
+	down atomic.Bool
+}
+
+// Down reports whether the replica is passed over because it did not
+// answer its last health check.
+func (r *Replica) Down() bool { return r.down.Load() }
 
 // Cluster is every database Pinhole uses: the small directory database of
 // global names and tokens, and the physical shard databases.

@@ -10,8 +10,9 @@ import (
 	"github.com/pinhole/pinhole"
 )
 
-// Read routing. Each physical database may have a read replica (DB.Read);
-// reads that tolerate a few seconds of staleness go there. A context
+// Read routing. Each physical database may have read replicas
+// (DB.Replicas); reads that tolerate a few seconds of staleness take turns
+// among them. A context
 // marked WithPrimary reads from the primary instead: the web layer marks
 // the requests of a member who has just written, so they always see their
 // own writes, and event consumers mark theirs, since an event names rows
@@ -24,15 +25,33 @@ func WithPrimary(ctx context.Context) context.Context { return pinhole.WithFresh
 // PrimaryOnly reports whether ctx asks for reads from the primaries.
 func PrimaryOnly(ctx context.Context) bool { return pinhole.FreshReads(ctx) }
 
-// Replicated reports whether db's stale-tolerant reads go to a replica,
-// that is, whether Read may lag behind Primary.
-func (db *DB) Replicated() bool { return db.Primary != nil && db.Primary != db.Read }
+// Replicated reports whether db's stale-tolerant reads go to replicas,
+// which may lag behind the primary.
+func (db *DB) Replicated() bool { return len(db.Replicas) > 0 }
 
 // reader returns the pool a read on db should use: the primary when the
-// context asks for it (or db has no replica), else the read pool.
+// context asks for it; else the replicas that answer, in turn, so each
+// takes an equal share; else (no replica, or none answers) the primary.
 func (s *Store) reader(ctx context.Context, db *DB) *Pool {
-	if db.Replicated() && !PrimaryOnly(ctx) && !db.replicaDown.Load() {
-		return db.Read
+	if len(db.Replicas) > 0 && !PrimaryOnly(ctx) {
+		var live uint64
+		for _, r := range db.Replicas {
+			if !r.down.Load() {
+				live++
+			}
+		}
+		if live > 0 {
+			k := db.turn.Add(1) % live
+			for _, r := range db.Replicas {
+				if r.down.Load() {
+					continue
+				}
+				if k == 0 {
+					return r.Pool
+				}
+				k--
+			}
+		}
 	}
 	if db.Primary != nil {
 		return db.Primary
@@ -92,28 +111,27 @@ func missing[V any](ids []pinhole.ID, found map[pinhole.ID]V) []pinhole.ID {
 }
 
 // WatchReplicas checks every replica at each interval until ctx ends. A
-// replica that does not answer is passed over, its reads sent to its
-// primary, until it answers again: a replica going down slows a shard's
-// reads, never stops them.
+// replica that does not answer is passed over, its reads sent to the
+// other replicas or the primary, until it answers again: a replica going
+// down slows a shard's reads, never stops them.
 func (s *Store) WatchReplicas(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		for _, db := range s.allDBs() {
-			if !db.Replicated() {
-				continue
-			}
-			pctx, cancel := context.WithTimeout(ctx, every)
-			err := db.Read.PingContext(pctx)
-			cancel()
-			if ctx.Err() != nil {
-				return
-			}
-			if down := err != nil; db.replicaDown.Swap(down) != down {
-				if down {
-					log.Warn("a read replica does not answer: its reads go to the primary", "database", db.Name, "err", err)
-				} else {
-					log.Info("a read replica answers again", "database", db.Name)
+			for _, r := range db.Replicas {
+				pctx, cancel := context.WithTimeout(ctx, every)
+				err := r.PingContext(pctx)
+				cancel()
+				if ctx.Err() != nil {
+					return
+				}
+				if down := err != nil; r.down.Swap(down) != down {
+					if down {
+						log.Warn("a read replica does not answer: its reads go elsewhere", "database", db.Name, "replica", r.Name, "err", err)
+					} else {
+						log.Info("a read replica answers again", "database", db.Name, "replica", r.Name)
+					}
 				}
 			}
 		}
