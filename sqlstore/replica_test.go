@@ -47,6 +47,10 @@ func TestReadRouting(t *testing.T) {
 
 	alice := storetest.MustCreateAccount(t, s, "alice")
 	old := storetest.MustCreatePost(t, s, alice.ID, "before")
+	token := &pinhole.Token{Hash: []byte("a token revoked during the lag"), AccountID: alice.ID, Scopes: "read", CreatedAt: storetest.Now}
+	if err := st.CreateToken(ctx, token); err != nil {
+		t.Fatal(err)
+	}
 	if err := primary.WaitCaughtUp(ctx, replica); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +110,15 @@ func TestReadRouting(t *testing.T) {
 		}
 		if _, err := st.FindAccount(ctx, s.IDs.Next(0)); !pinhole.IsNotFound(err) {
 			t.Errorf("an account that exists nowhere: err = %v, want not found", err)
+		}
+	})
+	t.Run("ARevokedTokenIsRefusedAtOnce", func(t *testing.T) {
+		// The replica still has the token; a sign-in must not.
+		if err := st.DeleteToken(ctx, token.Hash); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.FindToken(ctx, token.Hash, storetest.Now); !pinhole.IsNotFound(err) {
+			t.Errorf("a token revoked while the replica lags: err = %v, want not found", err)
 		}
 	})
 	t.Run("ResumedReplicaCatchesUp", func(t *testing.T) {

@@ -60,10 +60,13 @@ func (s *Store) CreateToken(ctx context.Context, t *pinhole.Token) error {
 	return nil
 }
 
+// FindToken reads the primary even where the directory has replicas: a
+// replica that has not replayed a revoke yet would let the token in (and,
+// at scale, put it back in the shared token cache the revoke emptied).
 func (s *Store) FindToken(ctx context.Context, hash []byte, now time.Time) (*pinhole.Token, error) {
 	t := pinhole.Token{Hash: hash}
 	var created, expires int64
-	err := s.lookup(ctx, s.c.Directory, s.q(`SELECT account_id, app_id, scopes, created_at, expires_at FROM tokens WHERE hash = ?`), hash).
+	err := s.lookup(WithPrimary(ctx), s.c.Directory, s.q(`SELECT account_id, app_id, scopes, created_at, expires_at FROM tokens WHERE hash = ?`), hash).
 		Scan(&t.AccountID, &t.AppID, &t.Scopes, &created, &expires)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: find token: %w", notFound(err, "Token not found."))
