@@ -112,20 +112,23 @@ func TestOpenCreatesBothSchemas(t *testing.T) {
 // clock (the tests' fixed clock plays no part), and then anyone may take it.
 func TestLeases(t *testing.T) {
 	s := sqlstore.New(mustOpen(t, filepath.Join(t.TempDir(), "pinhole.db"), 4))
-	if ok, err := s.AcquireLease(t.Context(), "scheduler", "a", 200*time.Millisecond); err != nil || !ok {
+	if ok, err := s.AcquireLease(t.Context(), "scheduler", "a", time.Minute); err != nil || !ok {
 		t.Fatalf("acquire: %v, %v", ok, err)
 	}
 	if ok, err := s.AcquireLease(t.Context(), "scheduler", "b", time.Minute); err != nil || ok {
 		t.Errorf("b took a's live lease: %v, %v", ok, err)
 	}
-	if ok, err := s.RenewLease(t.Context(), "scheduler", "a", 200*time.Millisecond); err != nil || !ok {
+	if ok, err := s.RenewLease(t.Context(), "scheduler", "a", time.Minute); err != nil || !ok {
 		t.Errorf("a could not renew its lease: %v, %v", ok, err)
 	}
-	time.Sleep(400 * time.Millisecond)
-	if ok, err := s.AcquireLease(t.Context(), "scheduler", "b", time.Minute); err != nil || !ok {
+	if ok, err := s.AcquireLease(t.Context(), "short", "a", 200*time.Millisecond); err != nil || !ok {
+		t.Fatalf("acquire a short lease: %v, %v", ok, err)
+	}
+	time.Sleep(400 * time.Millisecond) // past its expiry on the machine's clock
+	if ok, err := s.AcquireLease(t.Context(), "short", "b", time.Minute); err != nil || !ok {
 		t.Errorf("b could not take the lapsed lease: %v, %v", ok, err)
 	}
-	if ok, err := s.RenewLease(t.Context(), "scheduler", "a", time.Minute); err != nil || ok {
+	if ok, err := s.RenewLease(t.Context(), "short", "a", time.Minute); err != nil || ok {
 		t.Errorf("a renewed the lease b holds: %v, %v", ok, err)
 	}
 }
