@@ -194,6 +194,45 @@ func TestOpenPassesOverAReplicaThatIsDown(t *testing.T) {
 	}
 }
 
+// TestDirectoryReplicas: a directory database of its own has read
+// replicas of its own; one that is also a shard database has that shard's,
+// named once.
+func TestDirectoryReplicas(t *testing.T) {
+	cfg := layouts[1].config(t)
+	replica := testenv.PostgresDB(t, "dir_replica")
+	cfg.DirectoryReplicas = []string{replica}
+	c := mustOpen(t, cfg)
+	if len(c.Directory.Replicas) != 1 {
+		t.Fatalf("directory replicas: got %d, want 1", len(c.Directory.Replicas))
+	}
+	if got, want := currentDatabase(t, c.Directory.Replicas[0].Pool), dbName(replica); got != want {
+		t.Errorf("the directory's stale-tolerant reads: got database %s, want the replica %s", got, want)
+	}
+	for i, db := range c.Physical {
+		if db.Replicated() {
+			t.Errorf("shard database %d has the directory's replica", i)
+		}
+	}
+	if !c.Replicated() {
+		t.Error("a cluster whose directory has a replica: Replicated() = false (its replicas would go unwatched)")
+	}
+
+	shared := layouts[0].config(t)
+	shared.Directory = shared.Shards[0].Primary
+	shared.DirectoryReplicas = []string{replica}
+	if c, err := postgres.Open(t.Context(), shared, now); err == nil {
+		postgres.Close(c)
+		t.Fatal("directory replicas unlike those of the shard database it is: got no error")
+	} else if !strings.Contains(err.Error(), "list its replicas once") {
+		t.Errorf("error: %v; want it to say where the replicas go", err)
+	}
+	shared.Shards[0].Replicas = []string{replica}
+	c = mustOpen(t, shared)
+	if c.Directory != c.Physical[0] || len(c.Directory.Replicas) != 1 {
+		t.Errorf("a directory that is shard database 0: got %d replicas, shared %v", len(c.Directory.Replicas), c.Directory == c.Physical[0])
+	}
+}
+
 func dbName(dsn string) string {
 	s := dsn[strings.LastIndex(dsn, "/")+1:]
 	if i := strings.IndexByte(s, '?'); i >= 0 {

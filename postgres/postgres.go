@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,11 +55,13 @@ type Shard struct {
 // Config is where the databases live and how many logical shards they
 // hold. Directory may be the same database as a shard; left empty it is
 // the first shard's primary. Shards left empty means one shard, the
-// directory database.
+// directory database. DirectoryReplicas are the directory's read
+// replicas; a directory that is also a shard database has that shard's.
 type Config struct {
-	Directory string
-	Shards    []Shard
-	NumShards int
+	Directory         string
+	DirectoryReplicas []string
+	Shards            []Shard
+	NumShards         int
 	// MaxConns bounds each pool's connections; 0: DefaultMaxConns.
 	MaxConns int
 	// AutoMigrate makes Open apply missing migrations, as Migrate does,
@@ -78,9 +81,21 @@ func (c Config) Validate() error {
 		return errors.New("postgres: no database given: name the directory database, the shard databases, or both")
 	}
 	if c.Directory != "" {
-		if _, err := parseDSN(c.Directory); err != nil {
+		pc, err := parseDSN(c.Directory)
+		if err != nil {
 			return fmt.Errorf("postgres: directory database: %w", err)
 		}
+		for j, r := range c.DirectoryReplicas {
+			rc, err := parseDSN(r)
+			if err != nil {
+				return fmt.Errorf("postgres: directory database, replica %d: %w", j, err)
+			}
+			if dbKey(rc) == dbKey(pc) {
+				return fmt.Errorf("postgres: directory database: replica %d is the primary itself (%s)", j, dbKey(pc))
+			}
+		}
+	} else if len(c.DirectoryReplicas) > 0 {
+		return errors.New("postgres: directory replicas need a directory database")
 	}
 	primaries := map[string]int{}
 	for i, s := range c.Shards {
@@ -123,7 +138,7 @@ func (c Config) Validate() error {
 func (c Config) layout() (string, []Shard) {
 	dir, shards := c.Directory, c.Shards
 	if len(shards) == 0 {
-		shards = []Shard{{Primary: dir}}
+		shards = []Shard{{Primary: dir, Replicas: c.DirectoryReplicas}}
 	}
 	if dir == "" {
 		dir = shards[0].Primary
@@ -189,6 +204,19 @@ func (p *pools) getReplica(ctx context.Context, dsn string) (db *sql.DB, answere
 		return nil, false, err
 	}
 	return db, false, nil
+}
+
+// replicas opens the read replicas of the database named primary.
+func (p *pools) replicas(ctx context.Context, dsns []string, primary string) ([]*sqlstore.Replica, error) {
+	var out []*sqlstore.Replica
+	for _, dsn := range dsns {
+		r, answered, err := p.getReplica(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("replica of %s: %w", primary, err)
+		}
+		out = append(out, sqlstore.NewReplica(sqlstore.NewPool(r), p.names[r], answered))
+	}
+	return out, nil
 }
 
 func (p *pools) getPool(ctx context.Context, dsn string, mustAnswer bool) (*sql.DB, error) {
@@ -283,22 +311,25 @@ func open(ctx context.Context, cfg Config, ps *pools, now func() time.Time) (*sq
 	var directory *sqlstore.DB
 	for i, s := range shards {
 		primary := sqlstore.NewPool(writes[i])
-		var replicas []*sqlstore.Replica
-		for _, dsn := range s.Replicas {
-			r, answered, err := ps.getReplica(ctx, dsn)
-			if err != nil {
-				return nil, fmt.Errorf("replica of %s: %w", ps.names[writes[i]], err)
-			}
-			replicas = append(replicas, sqlstore.NewReplica(sqlstore.NewPool(r), ps.names[r], answered))
+		replicas, err := ps.replicas(ctx, s.Replicas, ps.names[writes[i]])
+		if err != nil {
+			return nil, err
 		}
 		physical[i] = &sqlstore.DB{Write: writes[i], Read: primary, Primary: primary, Replicas: replicas, Name: ps.names[writes[i]]}
 		if writes[i] == dirW {
 			directory = physical[i]
+			if len(cfg.DirectoryReplicas) > 0 && !slices.Equal(cfg.DirectoryReplicas, s.Replicas) {
+				return nil, fmt.Errorf("postgres: the directory is shard database %d: list its replicas once, with that shard database", i)
+			}
 		}
 	}
 	if directory == nil {
 		p := sqlstore.NewPool(dirW)
-		directory = &sqlstore.DB{Write: dirW, Read: p, Primary: p, Name: ps.names[dirW]}
+		replicas, err := ps.replicas(ctx, cfg.DirectoryReplicas, ps.names[dirW])
+		if err != nil {
+			return nil, err
+		}
+		directory = &sqlstore.DB{Write: dirW, Read: p, Primary: p, Replicas: replicas, Name: ps.names[dirW]}
 	}
 	return &sqlstore.Cluster{
 		Dialect:   d,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/pinhole/pinhole"
@@ -28,6 +29,21 @@ func PrimaryOnly(ctx context.Context) bool { return pinhole.FreshReads(ctx) }
 // Replicated reports whether db's stale-tolerant reads go to replicas,
 // which may lag behind the primary.
 func (db *DB) Replicated() bool { return len(db.Replicas) > 0 }
+
+// Replicated reports whether any of the cluster's databases, the directory
+// included, has read replicas.
+func (c *Cluster) Replicated() bool {
+	return slices.ContainsFunc(c.withDirectory(), (*DB).Replicated)
+}
+
+// withDirectory returns the physical databases and the directory, each
+// once.
+func (c *Cluster) withDirectory() []*DB {
+	if c.Directory == nil || slices.Contains(c.Physical, c.Directory) {
+		return c.Physical
+	}
+	return append(slices.Clip(c.Physical), c.Directory)
+}
 
 // reader returns the pool a read on db should use: the primary when the
 // context asks for it; else the replicas that answer, in turn, so each
@@ -118,7 +134,7 @@ func (s *Store) WatchReplicas(ctx context.Context, every time.Duration, log *slo
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		for _, db := range s.allDBs() {
+		for _, db := range s.c.withDirectory() {
 			for _, r := range db.Replicas {
 				pctx, cancel := context.WithTimeout(ctx, every)
 				err := r.PingContext(pctx)

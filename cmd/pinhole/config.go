@@ -34,9 +34,10 @@ type Config struct {
 	TrustProxy         bool
 	LogLevel           string
 	LogFormat          string
-	NATS               string // nats://… of an external cluster; empty: embedded
-	NATSPrefix         string // subjects and streams of this deployment
-	DirectoryDB        string // postgres://… of the directory; empty: SQLite in Data
+	NATS               string   // nats://… of an external cluster; empty: embedded
+	NATSPrefix         string   // subjects and streams of this deployment
+	DirectoryDB        string   // postgres://… of the directory; empty: SQLite in Data
+	DirectoryReplicas  []string // its read replicas (--directory-db "primary|replica")
 	ShardDBs           []ShardDB
 	Redis              string        // redis://…; empty: in-process tiers only
 	RedisPrefix        string        // every Redis key of this deployment starts with it
@@ -132,7 +133,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TRUST_PROXY", false), "take client IPs from X-Forwarded-For (env PINHOLE_TRUST_PROXY)")
 	fs.StringVar(&c.NATS, "nats", env("NATS", ""), "nats://host:port of an external NATS JetStream cluster; empty runs an embedded server in the data directory (env PINHOLE_NATS)")
 	fs.StringVar(&c.NATSPrefix, "nats-prefix", env("NATS_PREFIX", "pinhole"), "prefix of this deployment's NATS subjects and streams (env PINHOLE_NATS_PREFIX)")
-	fs.StringVar(&c.DirectoryDB, "directory-db", env("DIRECTORY_DB", ""), "postgres://… of the directory database; empty: SQLite in the data directory (env PINHOLE_DIRECTORY_DB)")
+	fs.StringVar(&c.DirectoryDB, "directory-db", env("DIRECTORY_DB", ""), "postgres://… of the directory database, optionally followed by |replica|replica; empty: SQLite in the data directory (env PINHOLE_DIRECTORY_DB)")
 	// Parsed in Validate, so that a malformed value is reported without
 	// the flag package echoing it (passwords and all).
 	fs.StringVar(&c.shardDBs, "shard-dbs", env("SHARD_DBS", ""), "comma-separated postgres://… physical shard databases, each optionally followed by |replica|replica; default: the directory database (env PINHOLE_SHARD_DBS)")
@@ -172,19 +173,28 @@ func (c *Config) setShardDBs(s string) error {
 		return nil
 	}
 	for i, part := range strings.Split(s, ",") {
-		urls := strings.Split(strings.TrimSpace(part), "|")
-		for _, u := range urls {
-			if err := checkPostgresURL(strings.TrimSpace(u)); err != nil {
-				return fmt.Errorf("shard database %d: %w", i, err)
-			}
-		}
-		db := ShardDB{Primary: strings.TrimSpace(urls[0])}
-		for _, r := range urls[1:] {
-			db.Replicas = append(db.Replicas, strings.TrimSpace(r))
+		db, err := parseDatabase(part)
+		if err != nil {
+			return fmt.Errorf("shard database %d: %w", i, err)
 		}
 		c.ShardDBs = append(c.ShardDBs, db)
 	}
 	return nil
+}
+
+// parseDatabase parses "primary|replica|replica".
+func parseDatabase(s string) (ShardDB, error) {
+	urls := strings.Split(strings.TrimSpace(s), "|")
+	for _, u := range urls {
+		if err := checkPostgresURL(strings.TrimSpace(u)); err != nil {
+			return ShardDB{}, err
+		}
+	}
+	db := ShardDB{Primary: strings.TrimSpace(urls[0])}
+	for _, r := range urls[1:] {
+		db.Replicas = append(db.Replicas, strings.TrimSpace(r))
+	}
+	return db, nil
 }
 
 // checkPostgresURL refuses anything but a postgres:// URL, without echoing
@@ -251,11 +261,13 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.DirectoryDB != "" {
-		if err := checkPostgresURL(c.DirectoryDB); err != nil {
+		dir, err := parseDatabase(c.DirectoryDB)
+		if err != nil {
 			return fmt.Errorf("--directory-db: %w", err)
 		}
+		c.DirectoryDB, c.DirectoryReplicas = dir.Primary, dir.Replicas
 		if len(c.ShardDBs) == 0 {
-			c.ShardDBs = []ShardDB{{Primary: c.DirectoryDB}}
+			c.ShardDBs = []ShardDB{dir}
 		}
 	} else if len(c.ShardDBs) > 0 {
 		return fmt.Errorf("--shard-dbs needs --directory-db: the directory of names and tokens lives in PostgreSQL too")

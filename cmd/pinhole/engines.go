@@ -12,7 +12,7 @@ import (
 
 // postgresConfig is the PostgreSQL layout the settings describe.
 func (c *Config) postgresConfig() postgres.Config {
-	pc := postgres.Config{Directory: c.DirectoryDB, NumShards: c.LogicalShards}
+	pc := postgres.Config{Directory: c.DirectoryDB, DirectoryReplicas: c.DirectoryReplicas, NumShards: c.LogicalShards}
 	for _, s := range c.ShardDBs {
 		pc.Shards = append(pc.Shards, postgres.Shard{Primary: s.Primary, Replicas: s.Replicas})
 	}

@@ -200,7 +200,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	graphSvc := graph.New(st, idSvc, ids, m.Now)
-	if m.replicated() {
+	if m.Cluster.Replicated() {
 		// Other members read replicas, which may not have a change yet
 		// for a moment after it: what they read then is not cached.
 		idSvc.Settle(cfg.FreshFor)
@@ -268,7 +268,7 @@ func (m *Main) startBackground() error {
 	if m.Config.tool {
 		return nil
 	}
-	if m.replicated() {
+	if m.Cluster.Replicated() {
 		m.bgDone.Add(1)
 		go func() {
 			defer m.bgDone.Done()

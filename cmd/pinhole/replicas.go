@@ -13,18 +13,8 @@ import (
 // longer than the web layer's FreshFor.
 func (m *Main) writeClockKeep() time.Duration { return max(time.Minute, 2*m.Config.FreshFor) }
 
-// replicated reports whether any shard database has read replicas.
-func (m *Main) replicated() bool {
-	for _, db := range m.Cluster.Physical {
-		if db.Replicated() {
-			return true
-		}
-	}
-	return false
-}
-
 // readYourWrites sets up what makes a member read their own writes when a
-// shard database has read replicas (DESIGN §3): the web layer's write
+// database has read replicas (DESIGN §3): the web layer's write
 // clock, and event consumers that read from the primaries (an event names
 // rows committed a moment ago). It returns the bus consumers subscribe
 // through. Without replicas it changes nothing.
@@ -32,7 +22,7 @@ func (m *Main) replicated() bool {
 // With Redis the clock is shared by every node; without, it is in
 // process, which is right only while one web process serves everyone.
 func (m *Main) readYourWrites(bus pinhole.EventBus) pinhole.EventBus {
-	if !m.replicated() {
+	if !m.Cluster.Replicated() {
 		return bus
 	}
 	if m.Redis != nil {
