@@ -2,12 +2,8 @@ package media_test
 
 import (
 	"bytes"
-	"context"
 	"image/jpeg"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,10 +13,8 @@ import (
 	"github.com/pinhole/pinhole/blob"
 	"github.com/pinhole/pinhole/internal/testenv"
 	"github.com/pinhole/pinhole/media"
-	"github.com/pinhole/pinhole/media/imaging"
 	"github.com/pinhole/pinhole/media/imaging/imagingtest"
-	"github.com/pinhole/pinhole/sqlite"
-	"github.com/pinhole/pinhole/sqlstore"
+	"github.com/pinhole/pinhole/media/mediatest"
 	gcblob "gocloud.dev/blob"
 )
 
@@ -51,7 +45,12 @@ func TestMediaInABucket(t *testing.T) {
 		}
 	}
 
-	svc := newBucketService(t, m.URL())
+	blobs, err := blob.Open(ctx, m.URL(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { blobs.(io.Closer).Close() })
+	svc := mediatest.NewService(t, blobs, func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) })
 	owner := pinhole.ID(1 << 20)
 	up, err := svc.UploadWith(ctx, owner, bytes.NewReader(imagingtest.MustJPEG(t, imagingtest.Photo(400, 300), 90)), media.NewUpload{Description: "a photo"})
 	if err != nil {
@@ -123,36 +122,4 @@ func TestMediaInABucket(t *testing.T) {
 			t.Errorf("left in the bucket: %v", left)
 		}
 	})
-}
-
-// newBucketService opens a media service over SQLite and the bucket at url.
-func newBucketService(t *testing.T, url string) *media.Service {
-	t.Helper()
-	dir := t.TempDir()
-	clock := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
-	sc := sqlite.NewDefaultConfig(dir)
-	sc.NumShards = 2
-	cluster, err := sqlite.Open(context.Background(), sc, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sqlite.Close(cluster) })
-	blobs, err := blob.Open(t.Context(), url, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.(io.Closer).Close() })
-	cfg := media.NewDefaultConfig()
-	cfg.TempDir = filepath.Join(dir, "tmp")
-	cfg.URLKeys = [][]byte{testKey}
-	cfg.SyncWait = 30 * time.Second
-	if err := os.MkdirAll(cfg.TempDir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := media.New(cfg, sqlstore.New(cluster), blobs, imaging.Pure(), cluster.IDs, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return svc
 }

@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -85,25 +86,15 @@ func newest(entries []pinhole.TimelineEntry, cap int) []pinhole.TimelineEntry {
 	out := slices.Clone(entries)
 	slices.SortFunc(out, func(a, b pinhole.TimelineEntry) int {
 		if a.PostID != b.PostID {
-			return cmpID(b.PostID, a.PostID)
+			return cmp.Compare(b.PostID, a.PostID)
 		}
-		return cmpID(b.AuthorID, a.AuthorID)
+		return cmp.Compare(b.AuthorID, a.AuthorID)
 	})
 	out = slices.CompactFunc(out, func(a, b pinhole.TimelineEntry) bool { return a.PostID == b.PostID })
 	if len(out) > cap {
 		out = out[:cap]
 	}
 	return out
-}
-
-func cmpID(a, b pinhole.ID) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (t *Timelines) ttlMS() int64 { return t.c.cfg.TimelineTTL.Milliseconds() }

@@ -2,26 +2,20 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pinhole/pinhole"
 	"github.com/pinhole/pinhole/blob"
 	"github.com/pinhole/pinhole/internal/testenv"
 	"github.com/pinhole/pinhole/media"
-	"github.com/pinhole/pinhole/media/imaging"
 	"github.com/pinhole/pinhole/media/imaging/imagingtest"
-	"github.com/pinhole/pinhole/sqlite"
-	"github.com/pinhole/pinhole/sqlstore"
+	"github.com/pinhole/pinhole/media/mediatest"
 	"github.com/pinhole/pinhole/web"
 )
 
@@ -37,7 +31,7 @@ func TestMediaFromABucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { blobs.(io.Closer).Close() })
-	svc := newMediaService(t, blobs)
+	svc := mediatest.NewService(t, blobs, time.Now)
 	up, err := svc.UploadWith(ctx, 1<<20, bytes.NewReader(imagingtest.MustJPEG(t, imagingtest.Photo(400, 300), 90)), media.NewUpload{Description: "a photo"})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +113,7 @@ func TestMediaFromABucket(t *testing.T) {
 		if err := files.Put(ctx, k, strings.NewReader("jpeg bytes"), "image/jpeg"); err != nil {
 			t.Fatal(err)
 		}
-		srv := newServer(t, newMediaService(t, files), func(c *web.Config) { c.MediaRedirect, c.MediaOrigin = true, m.Endpoint })
+		srv := newServer(t, mediatest.NewService(t, files, time.Now), func(c *web.Config) { c.MediaRedirect, c.MediaOrigin = true, m.Endpoint })
 		if res, body := get(t, srv, "/media/"+k); res.StatusCode != 200 || string(body) != "jpeg bytes" {
 			t.Errorf("GET from disk with redirects on: %d %q; want the bytes", res.StatusCode, body)
 		}
@@ -152,32 +146,6 @@ func newServer(t *testing.T, svc *media.Service, edit func(*web.Config)) *httpte
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// newMediaService opens a media service over SQLite and blobs.
-func newMediaService(t *testing.T, blobs pinhole.BlobStore) *media.Service {
-	t.Helper()
-	dir := t.TempDir()
-	sc := sqlite.NewDefaultConfig(dir)
-	sc.NumShards = 2
-	cluster, err := sqlite.Open(context.Background(), sc, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sqlite.Close(cluster) })
-	cfg := media.NewDefaultConfig()
-	cfg.TempDir = filepath.Join(dir, "tmp")
-	cfg.URLKeys = [][]byte{bytes.Repeat([]byte("k"), 32)}
-	cfg.SyncWait = 30 * time.Second
-	if err := os.MkdirAll(cfg.TempDir, 0o750); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := media.New(cfg, sqlstore.New(cluster), blobs, imaging.Pure(), cluster.IDs, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return svc
 }
 
 // get fetches a path from a server without following redirects.
