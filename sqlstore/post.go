@@ -90,12 +90,15 @@ func (s *Store) FindPost(ctx context.Context, id pinhole.ID) (*pinhole.Post, err
 func (s *Store) FindPosts(ctx context.Context, ids []pinhole.ID) (map[pinhole.ID]*pinhole.Post, error) {
 	out := make(map[pinhole.ID]*pinhole.Post, len(ids))
 	for db, group := range s.byDB(ids) {
-		if err := s.findPostsIn(ctx, db, group, out); err != nil {
+		// One pool for the posts and their media, tags and mentions: two
+		// replicas may lag by different amounts.
+		pool := s.reader(ctx, db)
+		if err := s.findPostsIn(ctx, pool, group, out); err != nil {
 			return nil, fmt.Errorf("sqlstore: find posts: %w", err)
 		}
 		// Posts missing from a replica may be newer than it (replica.go).
-		if miss := missing(group, out); len(miss) > 0 && s.reader(ctx, db) != s.reader(WithPrimary(ctx), db) {
-			if err := s.findPostsIn(WithPrimary(ctx), db, miss, out); err != nil {
+		if miss := missing(group, out); len(miss) > 0 && pool != db.Primary && db.Primary != nil {
+			if err := s.findPostsIn(ctx, db.Primary, miss, out); err != nil {
 				return nil, fmt.Errorf("sqlstore: find posts: %w", err)
 			}
 		}
@@ -103,9 +106,9 @@ func (s *Store) FindPosts(ctx context.Context, ids []pinhole.ID) (map[pinhole.ID
 	return out, nil
 }
 
-func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out map[pinhole.ID]*pinhole.Post) error {
+func (s *Store) findPostsIn(ctx context.Context, pool *Pool, ids []pinhole.ID, out map[pinhole.ID]*pinhole.Post) error {
 	in, args := inList(ids)
-	rows, err := s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT `+postCols+` FROM posts WHERE id IN (`+in+`)`), args...)
+	rows, err := pool.QueryContext(ctx, s.q(`SELECT `+postCols+` FROM posts WHERE id IN (`+in+`)`), args...)
 	if err != nil {
 		return err
 	}
@@ -125,7 +128,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 	if err := rows.Err(); err != nil || found == 0 {
 		return err
 	}
-	rows, err = s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT `+mediaCols+` FROM media WHERE post_id IN (`+in+`) ORDER BY post_id, position`), args...)
+	rows, err = pool.QueryContext(ctx, s.q(`SELECT `+mediaCols+` FROM media WHERE post_id IN (`+in+`) ORDER BY post_id, position`), args...)
 	if err != nil {
 		return err
 	}
@@ -143,7 +146,7 @@ func (s *Store) findPostsIn(ctx context.Context, db *DB, ids []pinhole.ID, out m
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = s.reader(ctx, db).QueryContext(ctx, s.q(`SELECT post_id, 't', tag, 0 FROM post_tags WHERE post_id IN (`+in+`)
+	rows, err = pool.QueryContext(ctx, s.q(`SELECT post_id, 't', tag, 0 FROM post_tags WHERE post_id IN (`+in+`)
 		UNION ALL SELECT post_id, 'm', username, account_id FROM post_mentions WHERE post_id IN (`+in+`)`), append(args, args...)...)
 	if err != nil {
 		return err
