@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -63,5 +66,19 @@ func TestDatabaseSettings(t *testing.T) {
 				t.Errorf("the error echoes a password: %v", err)
 			}
 		})
+	}
+}
+
+// TestMigrateMakesTheDataDirectory: `pinhole migrate` on the embedded
+// defaults works on a data directory that does not exist yet.
+func TestMigrateMakesTheDataDirectory(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "new")
+	env := map[string]string{"PINHOLE_DATA": data, "PINHOLE_LOG_LEVEL": "error"}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, &stdout, &stderr); err != nil {
+		t.Fatalf("migrate: %v (%s)", err, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "pinhole.db")); err != nil {
+		t.Errorf("no database after migrate: %v", err)
 	}
 }

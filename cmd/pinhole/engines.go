@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/pinhole/pinhole/postgres"
@@ -19,6 +20,13 @@ func (c *Config) postgresConfig() postgres.Config {
 	return pc
 }
 
+// sqliteConfig is the SQLite database the settings describe.
+func (c *Config) sqliteConfig() sqlite.Config {
+	sc := sqlite.NewDefaultConfig(c.Data)
+	sc.NumShards = c.LogicalShards
+	return sc
+}
+
 // openDatabases opens the directory and shard databases: the SQLite file
 // in the data directory by default, PostgreSQL when --directory-db is set.
 // SQLite is migrated on open; PostgreSQL must have been migrated with
@@ -27,9 +35,7 @@ func (m *Main) openDatabases(ctx context.Context) (*sqlstore.Cluster, error) {
 	if m.Config.Postgres() {
 		return postgres.Open(ctx, m.Config.postgresConfig(), m.Now)
 	}
-	sc := sqlite.NewDefaultConfig(m.Config.Data)
-	sc.NumShards = m.Config.LogicalShards
-	return sqlite.Open(ctx, sc, m.Now)
+	return sqlite.Open(ctx, m.Config.sqliteConfig(), m.Now)
 }
 
 // closeDatabases closes what openDatabases opened.
@@ -48,8 +54,10 @@ func migrateDatabases(ctx context.Context, cfg *Config) (string, error) {
 		}
 		return fmt.Sprintf("migrated the directory and %d shard databases (%d logical shards)", len(cfg.ShardDBs), cfg.LogicalShards), nil
 	}
-	sc := sqlite.NewDefaultConfig(cfg.Data)
-	sc.NumShards = cfg.LogicalShards
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return "", fmt.Errorf("data directory: %w", err)
+	}
+	sc := cfg.sqliteConfig()
 	c, err := sqlite.Open(ctx, sc, time.Now) // Open applies the embedded migrations
 	if err != nil {
 		return "", err
