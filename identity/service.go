@@ -26,6 +26,7 @@ type Service struct {
 	auth     *inmem.Cache[string, *pinhole.Token]
 	accCache *inmem.Cache[pinhole.ID, *pinhole.Account]
 	dummy    string // a hash to check against when the login is unknown
+	onForget func(ids []pinhole.ID)
 }
 
 // New returns the service.
@@ -236,8 +237,22 @@ func (s *Service) Accounts(ctx context.Context, ids []pinhole.ID) (map[pinhole.I
 // changed out of the cache (inmem.Cache.Settle). Call it before use.
 func (s *Service) Settle(d time.Duration) { s.accCache.Settle(d) }
 
-// Forget drops an account from this node's cache after it changed.
+// OnForget calls fn with the accounts every Forget made here drops, so
+// other nodes drop them too (Drop). Call it before use.
+func (s *Service) OnForget(fn func(ids []pinhole.ID)) { s.onForget = fn }
+
+// Forget drops accounts from the cache after they changed: on this node,
+// and through OnForget on every other.
 func (s *Service) Forget(ids ...pinhole.ID) {
+	s.Drop(ids...)
+	if s.onForget != nil {
+		s.onForget(ids)
+	}
+}
+
+// Drop drops accounts from this node's cache only: what a Forget on
+// another node asks of this one.
+func (s *Service) Drop(ids ...pinhole.ID) {
 	for _, id := range ids {
 		s.accCache.Delete(id)
 	}

@@ -151,3 +151,22 @@ func TestCachesCannotKeepWhatAWriteReplaced(t *testing.T) {
 		}
 	})
 }
+
+// TestForgetTellsTheOtherNodes: a profile change drops the account on
+// every node, through the OnForget hook.
+func TestForgetTellsTheOtherNodes(t *testing.T) {
+	svc, _ := newService(t)
+	a, err := svc.Signup(t.Context(), identity.Signup{Username: "ann", Email: "ann@example.com", Password: "correct horse battery", IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("signup: %v", err)
+	}
+	var told [][]pinhole.ID
+	svc.OnForget(func(ids []pinhole.ID) { told = append(told, ids) })
+	locked := true
+	if _, err := svc.UpdateProfile(t.Context(), a.ID, pinhole.AccountUpdate{Locked: &locked}); err != nil {
+		t.Fatalf("lock: %v", err)
+	}
+	if len(told) != 1 || len(told[0]) != 1 || told[0][0] != a.ID {
+		t.Errorf("other nodes were told %v; want [[%s]]", told, a.ID)
+	}
+}

@@ -214,7 +214,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if shared != nil {
 		postCache.Share(shared)
 		timelines.Share(shared)
-		shared.Listen(cache.KindAccount, func(ids []pinhole.ID) { idSvc.Forget(ids...) })
+		shared.Listen(cache.KindAccount, func(ids []pinhole.ID) { idSvc.Drop(ids...) })
+		idSvc.OnForget(func(ids []pinhole.ID) { shared.Invalidate(context.Background(), cache.KindAccount, ids...) })
 		shared.Listen(cache.KindBlock, func(ids []pinhole.ID) {
 			for i := 0; i+1 < len(ids); i += 2 {
 				graphSvc.ForgetBlock(ids[i], ids[i+1])
