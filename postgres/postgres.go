@@ -197,13 +197,12 @@ func (p *pools) get(ctx context.Context, dsn string) (*sql.DB, error) {
 // answers), so it cannot keep a node from starting. The pool is nil only
 // when dsn is malformed; answered reports whether the replica answered.
 func (p *pools) getReplica(ctx context.Context, dsn string) (db *sql.DB, answered bool, err error) {
-	if db, err = p.getPool(ctx, dsn, true); err == nil {
-		return db, true, nil
-	}
 	if db, err = p.getPool(ctx, dsn, false); err != nil {
 		return nil, false, err
 	}
-	return db, false, nil
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return db, db.PingContext(pctx) == nil, nil
 }
 
 // replicas opens the read replicas of the database named primary.
@@ -299,7 +298,7 @@ func open(ctx context.Context, cfg Config, ps *pools, now func() time.Time) (*sq
 		}
 		// Stamped by migrate; stamped here if an older version migrated.
 		if err := stampShards(ctx, dirW, writes, ps.names); err != nil {
-			return nil, fmt.Errorf("postgres: %w", err)
+			return nil, err
 		}
 	}
 	d := dialect{}
@@ -319,7 +318,7 @@ func open(ctx context.Context, cfg Config, ps *pools, now func() time.Time) (*sq
 		if writes[i] == dirW {
 			directory = physical[i]
 			if len(cfg.DirectoryReplicas) > 0 && !slices.Equal(cfg.DirectoryReplicas, s.Replicas) {
-				return nil, fmt.Errorf("postgres: the directory is shard database %d: list its replicas once, with that shard database", i)
+				return nil, fmt.Errorf("the directory is shard database %d: list its replicas once, with that shard database", i)
 			}
 		}
 	}

@@ -176,9 +176,6 @@ func (c *Client) Close() error {
 	return c.rdb.Close()
 }
 
-// Prefix returns the key prefix.
-func (c *Client) Prefix() string { return c.cfg.Prefix }
-
 // key names a key under the prefix.
 func (c *Client) key(parts ...string) string {
 	return c.base() + strings.Join(parts, ":")
@@ -236,30 +233,8 @@ func (c *Client) warn(ctx context.Context, what string, err error) {
 // Purge deletes every key under the prefix (tests, and an operator
 // emptying a deployment's cache). It returns how many it deleted.
 func (c *Client) Purge(ctx context.Context) (int, error) {
-	var n int
-	iter := c.rdb.Scan(ctx, 0, c.base()+"*", 1000).Iterator()
-	var batch []string
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		d, err := c.rdb.Del(ctx, batch...).Result()
-		n += int(d)
-		batch = batch[:0]
-		return err
-	}
-	for iter.Next(ctx) {
-		batch = append(batch, iter.Val())
-		if len(batch) == 500 {
-			if err := flush(); err != nil {
-				return n, fmt.Errorf("redis: purge %s: %w", c.cfg.Prefix, err)
-			}
-		}
-	}
-	if err := iter.Err(); err != nil {
-		return n, fmt.Errorf("redis: purge %s: %w", c.cfg.Prefix, err)
-	}
-	if err := flush(); err != nil {
+	n, err := c.unlinkAll(ctx, c.base()+"*")
+	if err != nil {
 		return n, fmt.Errorf("redis: purge %s: %w", c.cfg.Prefix, err)
 	}
 	return n, nil

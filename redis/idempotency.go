@@ -118,15 +118,14 @@ return 1
 `)
 
 func (s *Idempotency) FinishIdempotent(ctx context.Context, account pinhole.ID, key string, status int, header string, body []byte) error {
-	var n int64
-	err := s.c.do(ctx, "idempotency finish", func(ctx context.Context) (err error) {
-		n, err = finish.Run(ctx, s.c.rdb, []string{s.recKey(account, key)}, status, header, body, pinhole.IdempotencyTTL.Milliseconds()).Int64()
-		return err
+	// No record (the script returns 0): nothing to finish, as in the
+	// database's store.
+	err := s.c.do(ctx, "idempotency finish", func(ctx context.Context) error {
+		return finish.Run(ctx, s.c.rdb, []string{s.recKey(account, key)}, status, header, body, pinhole.IdempotencyTTL.Milliseconds()).Err()
 	})
 	if s.fallback != nil {
 		return s.fallback.FinishIdempotent(ctx, account, key, status, header, body)
 	}
-	_ = n // no record: nothing to finish, as in the database's store
 	return err
 }
 
@@ -139,15 +138,13 @@ return 1
 `)
 
 func (s *Idempotency) AbandonIdempotent(ctx context.Context, account pinhole.ID, key string) error {
-	var n int64
-	err := s.c.do(ctx, "idempotency abandon", func(ctx context.Context) (err error) {
-		n, err = abandon.Run(ctx, s.c.rdb, []string{s.recKey(account, key)}).Int64()
-		return err
+	// No record (the script returns 0): nothing to release.
+	err := s.c.do(ctx, "idempotency abandon", func(ctx context.Context) error {
+		return abandon.Run(ctx, s.c.rdb, []string{s.recKey(account, key)}).Err()
 	})
 	if s.fallback != nil {
 		return s.fallback.AbandonIdempotent(ctx, account, key)
 	}
-	_ = n // no record: nothing to release
 	return err
 }
 

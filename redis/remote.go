@@ -157,30 +157,37 @@ func (c *Client) flushPending(ctx context.Context) {
 // and the token cache.
 func (c *Client) purgeCache(ctx context.Context) error {
 	for _, pattern := range []string{c.cacheKey("*"), c.key("tok", "*")} {
-		if err := c.unlinkAll(ctx, pattern); err != nil {
+		if _, err := c.unlinkAll(ctx, pattern); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Client) unlinkAll(ctx context.Context, pattern string) error {
+// unlinkAll unlinks the keys matching pattern and returns how many.
+func (c *Client) unlinkAll(ctx context.Context, pattern string) (int, error) {
 	iter := c.rdb.Scan(ctx, 0, pattern, 1000).Iterator()
 	var batch []string
+	n := 0
+	unlink := func() error {
+		d, err := c.rdb.Unlink(ctx, batch...).Result()
+		n += int(d)
+		batch = batch[:0]
+		return err
+	}
 	for iter.Next(ctx) {
 		batch = append(batch, iter.Val())
 		if len(batch) == 500 {
-			if err := c.rdb.Unlink(ctx, batch...).Err(); err != nil {
-				return err
+			if err := unlink(); err != nil {
+				return n, err
 			}
-			batch = batch[:0]
 		}
 	}
 	if err := iter.Err(); err != nil {
-		return err
+		return n, err
 	}
 	if len(batch) > 0 {
-		return c.rdb.Unlink(ctx, batch...).Err()
+		return n, unlink()
 	}
-	return nil
+	return n, nil
 }
