@@ -314,7 +314,7 @@ func open(ctx context.Context, cfg Config, ps *pools, now func() time.Time) (*sq
 		if err != nil {
 			return nil, err
 		}
-		physical[i] = &sqlstore.DB{Write: writes[i], Read: primary, Primary: primary, Replicas: replicas, Name: ps.names[writes[i]]}
+		physical[i] = &sqlstore.DB{Write: writes[i], Primary: primary, Replicas: replicas, Name: ps.names[writes[i]]}
 		if writes[i] == dirW {
 			directory = physical[i]
 			if len(cfg.DirectoryReplicas) > 0 && !slices.Equal(cfg.DirectoryReplicas, s.Replicas) {
@@ -328,7 +328,7 @@ func open(ctx context.Context, cfg Config, ps *pools, now func() time.Time) (*sq
 		if err != nil {
 			return nil, err
 		}
-		directory = &sqlstore.DB{Write: dirW, Read: p, Primary: p, Replicas: replicas, Name: ps.names[dirW]}
+		directory = &sqlstore.DB{Write: dirW, Primary: p, Replicas: replicas, Name: ps.names[dirW]}
 	}
 	return &sqlstore.Cluster{
 		Dialect:   d,
@@ -513,7 +513,7 @@ func Close(c *sqlstore.Cluster) error {
 		if db == nil {
 			continue
 		}
-		pools := []*sqlstore.Pool{db.Read, db.Primary}
+		pools := []*sqlstore.Pool{db.Primary}
 		for _, r := range db.Replicas {
 			pools = append(pools, r.Pool)
 		}

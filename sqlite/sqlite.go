@@ -118,7 +118,7 @@ func Open(ctx context.Context, cfg Config, now func() time.Time) (*sqlstore.Clus
 	// The read-only pool opens the same file, so it is never stale: it
 	// serves the reads that must be fresh too.
 	rp := sqlstore.NewPool(read)
-	db := &sqlstore.DB{Write: write, Read: rp, Primary: rp, Name: filepath.Base(cfg.Path)}
+	db := &sqlstore.DB{Write: write, Primary: rp, Name: filepath.Base(cfg.Path)}
 	return &sqlstore.Cluster{
 		Dialect:   d,
 		Directory: db,
@@ -133,7 +133,7 @@ func Open(ctx context.Context, cfg Config, now func() time.Time) (*sqlstore.Clus
 func Close(c *sqlstore.Cluster) error {
 	var errs []error
 	for _, db := range c.Physical {
-		errs = append(errs, db.Write.Close(), db.Read.Close())
+		errs = append(errs, db.Write.Close(), db.Primary.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -101,7 +101,7 @@ func TestOpenCreatesBothSchemas(t *testing.T) {
 	c := mustOpen(t, filepath.Join(t.TempDir(), "pinhole.db"), 16)
 	for _, table := range []string{"usernames", "tokens", "accounts", "posts", "timelines"} {
 		var n int
-		err := c.Directory.Read.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n)
+		err := c.Directory.Primary.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n)
 		if err != nil || n != 1 {
 			t.Errorf("table %s: got %d, %v; want it created", table, n, err)
 		}

@@ -36,14 +36,10 @@ type Dialect interface {
 // read replicas if it has any.
 type DB struct {
 	Write *sql.DB
-	// Read serves reads that tolerate a few seconds of staleness when the
-	// database has no replicas: the same pool as Primary, or SQLite's
-	// read-only pool.
-	Read *Pool
-	// Primary serves reads that must see every committed write (see
-	// replica.go): prepared statements over the primary, usually over
-	// Write itself. An adapter whose Read is already fresh (SQLite's
-	// read-only pool on the same file) sets Primary = Read.
+	// Primary serves reads: prepared statements over the primary (over
+	// Write itself, or SQLite's read-only pool on the same file). Reads
+	// that tolerate a few seconds of staleness go to the replicas when
+	// there are any (replica.go).
 	Primary *Pool
 	// Replicas are the database's read replicas: stale-tolerant reads
 	// take turns among those that answer.

@@ -69,10 +69,7 @@ func (s *Store) reader(ctx context.Context, db *DB) *Pool {
 			}
 		}
 	}
-	if db.Primary != nil {
-		return db.Primary
-	}
-	return db.Read
+	return db.Primary
 }
 
 // lookup runs a query for one row, by key, on db's reader. A row missing

@@ -37,9 +37,9 @@ func TestAPostIsReadFromOneReplica(t *testing.T) {
 		clusters = append(clusters, c)
 	}
 	withTags, without := clusters[0].Physical[0], clusters[1].Physical[0]
-	db := &sqlstore.DB{Write: withTags.Write, Read: withTags.Read, Primary: withTags.Primary, Name: "primary",
-		Replicas: []*sqlstore.Replica{sqlstore.NewReplica(withTags.Read, "a", true), sqlstore.NewReplica(without.Read, "b", true),
-			sqlstore.NewReplica(without.Read, "c", true)}}
+	db := &sqlstore.DB{Write: withTags.Write, Primary: withTags.Primary, Name: "primary",
+		Replicas: []*sqlstore.Replica{sqlstore.NewReplica(withTags.Primary, "a", true), sqlstore.NewReplica(without.Primary, "b", true),
+			sqlstore.NewReplica(without.Primary, "c", true)}}
 	c := *clusters[0]
 	c.Directory, c.Physical = db, []*sqlstore.DB{db}
 	s := sqlstore.New(&c)

@@ -13,7 +13,7 @@ import (
 func TestReadsTakeTurnsAmongReplicas(t *testing.T) {
 	primary := &Pool{}
 	r1, r2, r3 := NewReplica(&Pool{}, "r1", true), NewReplica(&Pool{}, "r2", true), NewReplica(&Pool{}, "r3", false)
-	db := &DB{Read: primary, Primary: primary, Replicas: []*Replica{r1, r2, r3}}
+	db := &DB{Primary: primary, Replicas: []*Replica{r1, r2, r3}}
 	s := &Store{}
 	ctx := context.Background()
 
@@ -39,7 +39,7 @@ func TestReadsTakeTurnsAmongReplicas(t *testing.T) {
 	if p := s.reader(ctx, db); p != r3.Pool {
 		t.Error("a replica that answers again is not read from")
 	}
-	if p := s.reader(ctx, &DB{Read: primary, Primary: primary}); p != primary {
-		t.Error("a database without replicas is not read from its read pool")
+	if p := s.reader(ctx, &DB{Primary: primary}); p != primary {
+		t.Error("a database without replicas is not read from its primary")
 	}
 }
