@@ -15,15 +15,11 @@ import (
 // that retires every cached page at once.
 type Timelines struct {
 	pinhole.TimelineStore
+	// A read that began before its owner's pages were dropped does not
+	// cache what it read (inmem.Cache.Fill).
 	c      *inmem.Cache[pinhole.ID, *ownerPages]
 	gen    atomic.Uint64
 	shared *Shared // nil: this node only
-
-	// A read that began before its owner's pages were dropped does not
-	// cache what it read (see tier).
-	mu    sync.Mutex
-	seq   uint64
-	drops *inmem.Cache[pinhole.ID, uint64]
 }
 
 var _ pinhole.TimelineStore = (*Timelines)(nil)
@@ -38,14 +34,11 @@ const pagesPerOwner = 8
 
 // NewTimelines wraps a timeline store.
 func NewTimelines(s pinhole.TimelineStore, size int, ttl time.Duration, now func() time.Time) *Timelines {
-	return &Timelines{TimelineStore: s, c: inmem.NewCache[pinhole.ID, *ownerPages](size, ttl, now),
-		drops: inmem.NewCache[pinhole.ID, uint64](size, ttl, now)}
+	return &Timelines{TimelineStore: s, c: inmem.NewCache[pinhole.ID, *ownerPages](size, ttl, now)}
 }
 
 func (t *Timelines) ReadTimeline(ctx context.Context, owner pinhole.ID, page pinhole.Page) ([]pinhole.TimelineEntry, error) {
-	t.mu.Lock()
-	start := t.seq
-	t.mu.Unlock()
+	start := t.c.Begin(ctx)
 	gen := t.gen.Load()
 	if op, ok := t.c.Get(owner); ok && !pinhole.FreshReads(ctx) {
 		op.mu.Lock()
@@ -60,16 +53,17 @@ func (t *Timelines) ReadTimeline(ctx context.Context, owner pinhole.ID, page pin
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if d, ok := t.drops.Get(owner); ok && d > start {
-		return entries, nil // dropped while this read ran: it may be stale
-	}
 	op, ok := t.c.Get(owner)
 	if !ok || op.gen != gen {
 		op = &ownerPages{gen: gen, pages: make(map[pinhole.Page][]pinhole.TimelineEntry)}
-		t.c.Set(owner, op)
+		if !t.c.Fill(owner, op, start) {
+			return entries, nil // dropped while this read ran: it may be stale
+		}
+	} else if t.c.Stale(owner, start) {
+		return entries, nil
 	}
+	// A drop from here on removes op from the cache: what is added to it
+	// is then never read.
 	op.mu.Lock()
 	if len(op.pages) >= pagesPerOwner {
 		clear(op.pages)
@@ -89,12 +83,8 @@ func (t *Timelines) Share(s *Shared) {
 }
 
 func (t *Timelines) drop(owners []pinhole.ID) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.seq++
 	for _, o := range owners {
 		t.c.Delete(o)
-		t.drops.Set(o, t.seq)
 	}
 }
 

@@ -118,14 +118,28 @@ func (c *Cache[K, V]) Begin(ctx context.Context) Ticket {
 func (c *Cache[K, V]) Fill(k K, v V, t Ticket) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t.seq < c.floor {
-		return false
-	}
-	if d, ok := c.drops[k]; ok && (d.seq > t.seq || !t.current && c.settle > 0 && c.now().Sub(d.at) < c.settle) {
+	if c.stale(k, t) {
 		return false
 	}
 	c.set(k, v)
 	return true
+}
+
+// Stale reports whether what was read under t about k may be older than
+// k's last delete: Fill would refuse it. For a reader that adds to a
+// cached value in place rather than filling it.
+func (c *Cache[K, V]) Stale(k K, t Ticket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stale(k, t)
+}
+
+func (c *Cache[K, V]) stale(k K, t Ticket) bool {
+	if t.seq < c.floor {
+		return true
+	}
+	d, ok := c.drops[k]
+	return ok && (d.seq > t.seq || !t.current && c.settle > 0 && c.now().Sub(d.at) < c.settle)
 }
 
 func (c *Cache[K, V]) set(k K, v V) {
