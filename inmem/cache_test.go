@@ -37,6 +37,9 @@ func TestCache(t *testing.T) {
 		c := inmem.NewCache[string, int](10, time.Minute, clock)
 		read := c.Begin(t.Context()) // a reader reads the old value from the store...
 		c.Delete("a")                // ...while a write changes it and drops the entry
+		if !c.Stale("a", read) || c.Stale("b", read) {
+			t.Error("Stale: want a stale under the old ticket, b not")
+		}
 		if c.Fill("a", 1, read) {
 			t.Error("a read that began before the delete filled the cache")
 		}
