@@ -102,6 +102,7 @@ type Main struct {
 	HTTP     *http.Server
 	Addr     string // the listener's address once Open returned
 	Bus      *nats.Conn
+	shared   *cache.Shared // nil: the caches stay in process (one box)
 	Redis    *redis.Client // nil without --redis
 	Relay    *sqlstore.Relay
 
@@ -159,7 +160,7 @@ func (m *Main) Open(ctx context.Context) error {
 	var tokens pinhole.TokenStore = st
 	var idem pinhole.IdempotencyStore = st
 	var tlStore pinhole.TimelineStore = st
-	var shared *cache.Shared // nil: the caches stay in process (one box)
+	var shared *cache.Shared
 	if cfg.Redis != "" {
 		rc := redis.NewDefaultConfig(cfg.Redis)
 		rc.Prefix = cfg.RedisPrefix
@@ -176,6 +177,7 @@ func (m *Main) Open(ctx context.Context) error {
 	} else if cfg.NATS != "" {
 		shared = cache.NewShared(nil, bus, 0, m.Log) // several nodes, no Redis: invalidations only
 	}
+	m.shared = shared
 
 	ic := identity.NewDefaultConfig()
 	ic.PasswordGrant = cfg.PasswordGrant
@@ -279,21 +281,17 @@ func (m *Main) startBackground() error {
 	if len(m.Cluster.Physical) > 1 {
 		// Every node follows the shard map, which a move changes
 		// (pinhole admin shards move): at once when the mover's broadcast
-		// arrives, and within the moves' grace period if it is lost.
-		unsub, err := m.Bus.OnInvalidate(func(kind string, _ []pinhole.ID) {
-			if kind != kindShardMap {
-				return
-			}
-			go func() {
-				if err := m.Store.ReloadShardMap(bg); err != nil && bg.Err() == nil {
-					m.Log.Warn("reloading the shard map", "err", err)
-				}
-			}()
-		})
-		if err != nil {
-			return err
+		// arrives with the other invalidations, and within the moves'
+		// grace period if it is lost.
+		if m.shared != nil {
+			m.shared.Listen(kindShardMap, func([]pinhole.ID) {
+				go func() {
+					if err := m.Store.ReloadShardMap(bg); err != nil && bg.Err() == nil {
+						m.Log.Warn("reloading the shard map", "err", err)
+					}
+				}()
+			})
 		}
-		go func() { <-bg.Done(); unsub() }()
 		m.bgDone.Add(1)
 		go func() {
 			defer m.bgDone.Done()
