@@ -146,6 +146,13 @@ func (c Config) layout() (string, []Shard) {
 	return dir, shards
 }
 
+// CheckDSN reports what is wrong with a postgres:// URL, never repeating
+// its password.
+func CheckDSN(dsn string) error {
+	_, err := parseDSN(dsn)
+	return err
+}
+
 // parseDSN reads a postgres:// URL. Errors never repeat the password.
 func parseDSN(dsn string) (*pgx.ConnConfig, error) {
 	u, err := url.Parse(dsn)

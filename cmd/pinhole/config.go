@@ -3,10 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/pinhole/pinhole/identity"
 	"io"
 	"net"
 	"net/url"
+
+	"github.com/pinhole/pinhole/identity"
+	"github.com/pinhole/pinhole/postgres"
 
 	"path/filepath"
 	"regexp"
@@ -186,7 +188,7 @@ func (c *Config) setShardDBs(s string) error {
 func parseDatabase(s string) (ShardDB, error) {
 	urls := strings.Split(strings.TrimSpace(s), "|")
 	for _, u := range urls {
-		if err := checkPostgresURL(strings.TrimSpace(u)); err != nil {
+		if err := postgres.CheckDSN(strings.TrimSpace(u)); err != nil {
 			return ShardDB{}, err
 		}
 	}
@@ -195,16 +197,6 @@ func parseDatabase(s string) (ShardDB, error) {
 		db.Replicas = append(db.Replicas, strings.TrimSpace(r))
 	}
 	return db, nil
-}
-
-// checkPostgresURL refuses anything but a postgres:// URL, without echoing
-// the password.
-func checkPostgresURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return fmt.Errorf("want postgres://user@host:port/database, got %q", redactURL(s))
-	}
-	return nil
 }
 
 // redactURL shows a URL without its password (in the user part or a

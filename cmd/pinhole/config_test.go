@@ -51,6 +51,13 @@ func TestDatabaseSettings(t *testing.T) {
 			t.Errorf("shard databases: %+v; want %+v", c.ShardDBs, want)
 		}
 	})
+	t.Run("UnixSocket", func(t *testing.T) {
+		// What the PostgreSQL adapter accepts, the settings accept.
+		socket := "postgres://pinhole@/directory?host=/run/postgresql"
+		if c, err := parse(t, "--directory-db", socket); err != nil || c.DirectoryDB != socket {
+			t.Errorf("a Unix socket directory: %v, %v", c, err)
+		}
+	})
 	for name, args := range map[string][]string{
 		"MalformedReplica":  {"--directory-db", "postgres://pinhole:hunter2@db1/directory|mysql://pinhole:hunter2@db1/directory"},
 		"MalformedShard":    {"--directory-db", dir, "--shard-dbs", "postgres://pinhole:hunter2@db2/shard1,db3"},
