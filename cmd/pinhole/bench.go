@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/pinhole/pinhole/identity"
 )
 
 const benchUsage = `Usage:
@@ -168,4 +170,13 @@ func median(xs []float64) float64 {
 	s := append([]float64(nil), xs...)
 	sort.Float64s(s)
 	return s[len(s)/2]
+}
+
+// benchConfig is the settings a benchmark runs Pinhole with: every role in
+// one process on a free port, quiet, with cheap password hashing (the
+// benchmarks sign many members up).
+func benchConfig(data string) *Config {
+	return &Config{Listen: "127.0.0.1:0", Data: data, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
+		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
+		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
 }

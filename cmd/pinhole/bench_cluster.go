@@ -17,7 +17,6 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"github.com/pinhole/pinhole"
-	"github.com/pinhole/pinhole/identity"
 	"github.com/pinhole/pinhole/internal/localcluster"
 	"github.com/pinhole/pinhole/internal/pglocal"
 )
@@ -123,9 +122,7 @@ func embeddedTimeline(ctx context.Context, authors, perAuthor int, stdout io.Wri
 	if err != nil {
 		return "", "", nil, err
 	}
-	cfg := &Config{Listen: "127.0.0.1:0", Data: dir, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
-		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	cfg := benchConfig(dir)
 	if err := cfg.Validate(); err != nil {
 		return "", "", nil, err
 	}
@@ -162,10 +159,9 @@ func embeddedTimeline(ctx context.Context, authors, perAuthor int, stdout io.Wri
 // admin tool would) and returns the reader's token. The cluster's worker
 // fans the posts out.
 func seedCluster(ctx context.Context, c *localcluster.Cluster, authors, perAuthor int, stdout io.Writer) (string, error) {
-	cfg := &Config{Listen: "127.0.0.1:0", Data: filepath.Join(c.Dir, "bench-seed"), Roles: []string{"web", "worker", "scheduler"},
-		LogicalShards: 256, CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		DirectoryDB: c.DirectoryDSN, Redis: c.RedisURL, RedisPrefix: c.RedisPrefix, NATS: c.NATSURL, NATSPrefix: c.NATSPrefix, Blob: c.Blob,
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}, tool: true}
+	cfg := benchConfig(filepath.Join(c.Dir, "bench-seed"))
+	cfg.DirectoryDB, cfg.Redis, cfg.RedisPrefix, cfg.NATS, cfg.NATSPrefix, cfg.Blob = c.DirectoryDSN, c.RedisURL, c.RedisPrefix, c.NATSURL, c.NATSPrefix, c.Blob
+	cfg.tool = true
 	if err := cfg.setShardDBs(c.ShardDSNs); err != nil {
 		return "", err
 	}

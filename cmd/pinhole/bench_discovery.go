@@ -18,8 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/pinhole/pinhole/identity"
 )
 
 // `pinhole bench discovery`: seed (or reuse) a dataset of a million
@@ -63,9 +61,7 @@ func benchDiscovery(ctx context.Context, args []string, stdout, stderr io.Writer
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	cfg := &Config{Listen: "127.0.0.1:0", Data: dir, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
-		CelebrityThreshold: 10000, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	cfg := benchConfig(dir)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

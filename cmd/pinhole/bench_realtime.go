@@ -18,7 +18,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pinhole/pinhole"
-	"github.com/pinhole/pinhole/identity"
 )
 
 // benchRealtime measures the event path end to end on one process with
@@ -40,9 +39,8 @@ func benchRealtime(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg := &Config{Listen: "127.0.0.1:0", Data: dir, Roles: []string{"web", "worker", "scheduler"}, LogicalShards: 256,
-		CelebrityThreshold: int64(*followers) + 1, PasswordGrant: true, MaxUploadMB: 25, LogLevel: "error", LogFormat: "text",
-		argon2: &identity.Argon2Params{Memory: 8 * 1024, Time: 1, Threads: 1}}
+	cfg := benchConfig(dir)
+	cfg.CelebrityThreshold = int64(*followers) + 1
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
