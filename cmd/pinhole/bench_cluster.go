@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -13,8 +12,6 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"github.com/pinhole/pinhole"
 	"github.com/pinhole/pinhole/internal/localcluster"
@@ -66,16 +63,20 @@ func benchCluster(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
-	dbs := []struct{ name, dsn string }{
-		{"directory", c.Primary.DSN(localcluster.DirectoryDatabase)},
-		{"shard 0 primary", c.Primary.DSN(localcluster.ShardDatabases[0])},
-		{"shard 0 replica", c.Replica.DSN(localcluster.ShardDatabases[0])},
-		{"shard 1 primary", c.Primary.DSN(localcluster.ShardDatabases[1])},
+	dbs := []struct {
+		name string
+		srv  *pglocal.Server
+		db   string
+	}{
+		{"directory", c.Primary, localcluster.DirectoryDatabase},
+		{"shard 0 primary", c.Primary, localcluster.ShardDatabases[0]},
+		{"shard 0 replica", c.Replica, localcluster.ShardDatabases[0]},
+		{"shard 1 primary", c.Primary, localcluster.ShardDatabases[1]},
 	}
-	before := make([]dbStats, len(dbs))
+	before := make([]pglocal.Stats, len(dbs))
 	time.Sleep(1500 * time.Millisecond) // statistics reach the views within a second
 	for i, d := range dbs {
-		if before[i], err = readDBStats(ctx, d.dsn); err != nil {
+		if before[i], err = d.srv.Stats(ctx, d.db); err != nil {
 			return err
 		}
 	}
@@ -100,16 +101,16 @@ func benchCluster(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "database\trows\ttransactions\trows read\trows written\t")
 	for i, d := range dbs {
-		after, err := readDBStats(ctx, d.dsn)
+		after, err := d.srv.Stats(ctx, d.db)
 		if err != nil {
 			return err
 		}
-		rows := fmt.Sprint(after.rows)
-		if i == 2 {
+		rows := fmt.Sprint(after.Rows)
+		if d.srv == c.Replica {
 			rows = "(a copy)" // a standby keeps no table statistics of its own
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", d.name, rows, after.xacts-before[i].xacts,
-			after.read-before[i].read, after.written-before[i].written)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", d.name, rows, after.Transactions-before[i].Transactions,
+			after.RowsRead-before[i].RowsRead, after.RowsWritten-before[i].RowsWritten)
 	}
 	fmt.Fprintln(stdout, "load on each database during the wrk rounds (rows: live rows in its tables):")
 	return tw.Flush()
@@ -204,25 +205,4 @@ func waitTimeline(ctx context.Context, url, token string) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// dbStats are one database's counters from PostgreSQL's statistics views.
-type dbStats struct {
-	rows, xacts, read, written int64
-}
-
-func readDBStats(ctx context.Context, dsn string) (dbStats, error) {
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return dbStats{}, err
-	}
-	defer db.Close()
-	var s dbStats
-	err = db.QueryRowContext(ctx, `SELECT xact_commit + xact_rollback, tup_returned + tup_fetched, tup_inserted + tup_updated + tup_deleted
-		FROM pg_stat_database WHERE datname = current_database()`).Scan(&s.xacts, &s.read, &s.written)
-	if err != nil {
-		return s, fmt.Errorf("bench: statistics of %s: %w", redactURL(dsn), err)
-	}
-	err = db.QueryRowContext(ctx, `SELECT COALESCE(SUM(n_live_tup), 0) FROM pg_stat_user_tables`).Scan(&s.rows)
-	return s, err
 }

@@ -323,6 +323,44 @@ func (s *Server) waitReady(ctx context.Context) error {
 	}
 }
 
+// Stats are one database's counters from PostgreSQL's statistics views.
+type Stats struct {
+	Rows         int64 // live rows in its tables
+	Transactions int64 // committed and rolled back
+	RowsRead     int64 // returned and fetched
+	RowsWritten  int64 // inserted, updated and deleted
+}
+
+// Stats reads database's counters on this server.
+func (s *Server) Stats(ctx context.Context, database string) (Stats, error) {
+	if err := validName(database); err != nil {
+		return Stats{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgconn.Connect(ctx, s.DSN(database))
+	if err != nil {
+		return Stats{}, err
+	}
+	defer conn.Close(context.Background())
+	res, err := conn.Exec(ctx, `SELECT (SELECT COALESCE(SUM(n_live_tup), 0) FROM pg_stat_user_tables),
+		xact_commit + xact_rollback, tup_returned + tup_fetched, tup_inserted + tup_updated + tup_deleted
+		FROM pg_stat_database WHERE datname = current_database()`).ReadAll()
+	if err != nil {
+		return Stats{}, fmt.Errorf("pglocal: statistics of %s: %w", database, err)
+	}
+	if len(res) == 0 || len(res[0].Rows) != 1 || len(res[0].Rows[0]) != 4 {
+		return Stats{}, fmt.Errorf("pglocal: statistics of %s: no row", database)
+	}
+	var v [4]int64
+	for i, col := range res[0].Rows[0] {
+		if v[i], err = strconv.ParseInt(string(col), 10, 64); err != nil {
+			return Stats{}, fmt.Errorf("pglocal: statistics of %s: %w", database, err)
+		}
+	}
+	return Stats{Rows: v[0], Transactions: v[1], RowsRead: v[2], RowsWritten: v[3]}, nil
+}
+
 // exec runs one statement on the server's postgres database and returns
 // the first column of the first row, if any.
 func (s *Server) exec(ctx context.Context, sql string) (string, error) {

@@ -60,6 +60,19 @@ func TestPrimaryAndReplica(t *testing.T) {
 		}
 	})
 
+	t.Run("Stats", func(t *testing.T) {
+		st, err := primary.Stats(ctx, "app")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Transactions == 0 || st.RowsWritten == 0 {
+			t.Errorf("stats of app after a table and a row: %+v; want transactions and rows written", st)
+		}
+		if _, err := primary.Stats(ctx, "no such; db"); err == nil {
+			t.Error("stats of a malformed database name: no error")
+		}
+	})
+
 	t.Run("ReplicaRefusesWrites", func(t *testing.T) {
 		err := exec(ctx, replica.DSN("app"), "INSERT INTO notes VALUES (2, 'nope')")
 		var pe *pgconn.PgError
