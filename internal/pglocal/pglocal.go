@@ -155,7 +155,7 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) error {
 	if s.replica {
 		return fmt.Errorf("pglocal: create database %s: a standby is read-only", name)
 	}
-	_, err := s.exec(ctx, "CREATE DATABASE "+name)
+	_, err := s.Exec(ctx, "CREATE DATABASE "+name)
 	if err != nil {
 		return fmt.Errorf("pglocal: create database %s: %w", name, err)
 	}
@@ -167,7 +167,7 @@ func (s *Server) CreateDatabase(ctx context.Context, name string) error {
 func (s *Server) WaitCaughtUp(ctx context.Context, replica *Server) error {
 	// The insert position: it covers every commit made so far, even one
 	// whose WAL is not yet written out.
-	res, err := s.exec(ctx, "SELECT pg_current_wal_insert_lsn()")
+	res, err := s.Exec(ctx, "SELECT pg_current_wal_insert_lsn()")
 	if err != nil {
 		return fmt.Errorf("pglocal: primary position: %w", err)
 	}
@@ -179,7 +179,7 @@ func (s *Server) WaitCaughtUp(ctx context.Context, replica *Server) error {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		v, err := replica.exec(ctx, q)
+		v, err := replica.Exec(ctx, q)
 		if err != nil {
 			return fmt.Errorf("pglocal: replica on port %d: %w", replica.port, err)
 		}
@@ -310,7 +310,7 @@ func (s *Server) waitReady(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		var err error
-		if _, err = s.exec(ctx, "SELECT 1"); err == nil {
+		if _, err = s.Exec(ctx, "SELECT 1"); err == nil {
 			return nil
 		}
 		select {
@@ -336,24 +336,17 @@ func (s *Server) Stats(ctx context.Context, database string) (Stats, error) {
 	if err := validName(database); err != nil {
 		return Stats{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, err := pgconn.Connect(ctx, s.DSN(database))
-	if err != nil {
-		return Stats{}, err
-	}
-	defer conn.Close(context.Background())
-	res, err := conn.Exec(ctx, `SELECT (SELECT COALESCE(SUM(n_live_tup), 0) FROM pg_stat_user_tables),
+	row, err := s.firstRow(ctx, database, `SELECT (SELECT COALESCE(SUM(n_live_tup), 0) FROM pg_stat_user_tables),
 		xact_commit + xact_rollback, tup_returned + tup_fetched, tup_inserted + tup_updated + tup_deleted
-		FROM pg_stat_database WHERE datname = current_database()`).ReadAll()
+		FROM pg_stat_database WHERE datname = current_database()`)
+	if err == nil && len(row) != 4 {
+		err = errors.New("no row")
+	}
 	if err != nil {
 		return Stats{}, fmt.Errorf("pglocal: statistics of %s: %w", database, err)
 	}
-	if len(res) == 0 || len(res[0].Rows) != 1 || len(res[0].Rows[0]) != 4 {
-		return Stats{}, fmt.Errorf("pglocal: statistics of %s: no row", database)
-	}
 	var v [4]int64
-	for i, col := range res[0].Rows[0] {
+	for i, col := range row {
 		if v[i], err = strconv.ParseInt(string(col), 10, 64); err != nil {
 			return Stats{}, fmt.Errorf("pglocal: statistics of %s: %w", database, err)
 		}
@@ -361,24 +354,34 @@ func (s *Server) Stats(ctx context.Context, database string) (Stats, error) {
 	return Stats{Rows: v[0], Transactions: v[1], RowsRead: v[2], RowsWritten: v[3]}, nil
 }
 
-// exec runs one statement on the server's postgres database and returns
+// Exec runs one statement on the server's postgres database and returns
 // the first column of the first row, if any.
-func (s *Server) exec(ctx context.Context, sql string) (string, error) {
+func (s *Server) Exec(ctx context.Context, sql string) (string, error) {
+	row, err := s.firstRow(ctx, "postgres", sql)
+	if err != nil || len(row) == 0 {
+		return "", err
+	}
+	return string(row[0]), nil
+}
+
+// firstRow runs one statement on database and returns its first row's
+// columns as text; none when it returns no rows.
+func (s *Server) firstRow(ctx context.Context, database, sql string) ([][]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := pgconn.Connect(ctx, s.DSN("postgres"))
+	conn, err := pgconn.Connect(ctx, s.DSN(database))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer conn.Close(context.Background())
 	res, err := conn.Exec(ctx, sql).ReadAll()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if len(res) > 0 && len(res[0].Rows) > 0 && len(res[0].Rows[0]) > 0 {
-		return string(res[0].Rows[0][0]), nil
+	if len(res) > 0 && len(res[0].Rows) > 0 {
+		return res[0].Rows[0], nil
 	}
-	return "", nil
+	return nil, nil
 }
 
 // initdb creates a cluster tuned to start fast and to serve streaming

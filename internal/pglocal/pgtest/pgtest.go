@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/pinhole/pinhole/internal/pglocal"
 	"github.com/pinhole/pinhole/internal/testenv"
 )
@@ -70,22 +68,12 @@ func ResumeReplay(t *testing.T, replica *pglocal.Server) {
 }
 
 // Exec runs one statement on the server's postgres database and returns
-// the first column of its first row, if any.
+// the first column of its first row, if any (pglocal.Server.Exec).
 func Exec(t *testing.T, s *pglocal.Server, sql string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgconn.Connect(ctx, s.DSN("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	res, err := conn.Exec(ctx, sql).ReadAll()
+	v, err := s.Exec(context.Background(), sql)
 	if err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
-	if len(res) > 0 && len(res[0].Rows) > 0 {
-		return string(res[0].Rows[0][0])
-	}
-	return ""
+	return v
 }
