@@ -109,30 +109,39 @@ func InitShardMap(ctx context.Context, dir *sql.DB, d Dialect, numShards, numPhy
 	case stored != fmt.Sprint(numShards):
 		return nil, fmt.Errorf("shard map: this data was initialised with %s logical shards, not %d", stored, numShards)
 	}
+	m, err := scanShardMap(ctx, tx, numShards, numPhysical)
+	if err != nil {
+		return nil, fmt.Errorf("shard map: %w", err)
+	}
+	return m, tx.Commit()
+}
+
+// scanShardMap reads the shard map and checks that it maps every one of
+// numShards logical shards to one of numPhysical databases.
+func scanShardMap(ctx context.Context, tx *sql.Tx, numShards, numPhysical int) ([]int, error) {
 	m := make([]int, numShards)
 	rows, err := tx.QueryContext(ctx, `SELECT logical, physical FROM shard_map`)
 	if err != nil {
-		return nil, fmt.Errorf("shard map: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	seen := 0
 	for rows.Next() {
 		var l, p int
 		if err := rows.Scan(&l, &p); err != nil {
-			return nil, fmt.Errorf("shard map: %w", err)
+			return nil, err
 		}
 		if l < 0 || l >= numShards || p < 0 || p >= numPhysical {
-			return nil, fmt.Errorf("shard map: logical shard %d maps to database %d, but only %d are configured", l, p, numPhysical)
+			return nil, fmt.Errorf("logical shard %d maps to database %d, but %d logical shards on %d databases are configured", l, p, numShards, numPhysical)
 		}
 		m[l] = p
 		seen++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("shard map: %w", err)
+		return nil, err
 	}
 	if seen != numShards {
-		return nil, fmt.Errorf("shard map: %d of %d logical shards are mapped", seen, numShards)
+		return nil, fmt.Errorf("%d of %d logical shards are mapped", seen, numShards)
 	}
-	rows.Close()
-	return m, tx.Commit()
+	return m, nil
 }

@@ -193,30 +193,9 @@ func (s *Store) readShardMap(ctx context.Context) (*routing, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := len(s.c.ShardMap)
-	phys := make([]int, n)
-	seen := 0
-	rows, err := tx.QueryContext(ctx, `SELECT logical, physical FROM shard_map`)
+	phys, err := scanShardMap(ctx, tx, len(s.c.ShardMap), len(s.c.Physical))
 	if err != nil {
 		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var l, p int
-		if err := rows.Scan(&l, &p); err != nil {
-			return nil, err
-		}
-		if l < 0 || l >= n || p < 0 || p >= len(s.c.Physical) {
-			return nil, fmt.Errorf("logical shard %d maps to database %d, but there are %d logical shards and %d databases", l, p, n, len(s.c.Physical))
-		}
-		phys[l] = p
-		seen++
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if seen != n {
-		return nil, fmt.Errorf("%d of %d logical shards are mapped", seen, n)
 	}
 	return &routing{version: v, phys: phys}, nil
 }
